@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+// Blockscope — is this traffic being blocked or throttled by the network, and how?
+// Benchmark and fuzz dependencies stay out of this manifest (see Benchmarks/ and Fuzz/).
+import PackageDescription
+
+/// `~Escapable` views over `Span<UInt8>` need the experimental Lifetimes feature; it is confined to `WireFormat`.
+let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
+
+let package = Package(
+    name: "Blockscope",
+    platforms: [.macOS(.v26)],
+    products: [
+        .executable(name: "blockscope", targets: ["blockscope"]),
+        .library(name: "WireFormat", targets: ["WireFormat"]),
+        .library(name: "PacketCapture", targets: ["PacketCapture"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .target(name: "WireFormat", swiftSettings: lifetimes),
+        .target(name: "PacketCapture", dependencies: ["CPcap", "WireFormat"], swiftSettings: lifetimes),
+        .target(name: "FlowTracking", dependencies: ["WireFormat"]),
+        .target(name: "Blockscope", dependencies: ["WireFormat", "FlowTracking"], swiftSettings: lifetimes),
+        .executableTarget(
+            name: "blockscope",
+            dependencies: [
+                "PacketCapture", "Blockscope", "WireFormat", "FlowTracking",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: lifetimes
+        ),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture"], swiftSettings: lifetimes),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat"], swiftSettings: lifetimes),
+        .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Blockscope", "PacketCapture", "WireFormat", "FlowTracking"],
+            swiftSettings: lifetimes
+        ),
+    ]
+)
