@@ -8,7 +8,7 @@ let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
 
 let package = Package(
     name: "Blockscope",
-    platforms: [.macOS(.v26)],
+    platforms: [.macOS("26.0")],
     products: [
         .executable(name: "blockscope", targets: ["blockscope"]),
         .library(name: "WireFormat", targets: ["WireFormat"]),

@@ -1,0 +1,313 @@
+/// Dissects frames into `PacketSummary` values: link layer, IP (with fragment reassembly), TCP/UDP/ICMP.
+///
+/// One dissector per stream of packets (it owns the fragment reassembler). It never traps on packet bytes,
+/// never reads out of bounds (every view validates its lengths once) and allocates nothing per packet: only a
+/// fragmented datagram allocates, in the reassembler.
+public final class Dissector {
+    public let reassembler: FragmentReassembler
+
+    public init(reassemblyLimits: FragmentReassembler.Limits = .init()) {
+        reassembler = FragmentReassembler(limits: reassemblyLimits)
+    }
+
+    /// The layer after the link header. Adding a protocol adds a case; the compiler finds every switch.
+    enum NextLayer {
+        case ipv4
+        case ipv6
+        /// Raw IP: version nibble decides.
+        case ip
+        case notIP(EtherType)
+        case unknownLinkProtocol(UInt32)
+    }
+
+    /// Dissects one frame. `summary` is overwritten entirely.
+    public func dissect(
+        _ frame: Span<UInt8>, linkType: LinkType, timestamp: Timestamp, wireLength: Int,
+        into summary: inout PacketSummary
+    ) {
+        summary = PacketSummary()
+        summary.timestamp = timestamp
+        summary.linkType = linkType
+        summary.wireLength = wireLength
+        summary.capturedLength = frame.count
+        if frame.count < wireLength { summary.anomalies.insert(.snaplenTruncated) }
+        do throws(WireError) {
+            guard let (next, offset) = try decodeLink(frame, linkType: linkType, summary: &summary) else { return }
+            let rest = frame.extracting(offset...)
+            switch next {
+            case .ipv4: try decodeIPv4(rest, base: offset, summary: &summary)
+            case .ipv6: try decodeIPv6(rest, base: offset, summary: &summary)
+            case .ip:
+                guard rest.count >= 1 else { throw WireError(.ipv4, .truncated, at: offset) }
+                if rest.uint8(at: 0) >> 4 == 6 {
+                    try decodeIPv6(rest, base: offset, summary: &summary)
+                } else {
+                    try decodeIPv4(rest, base: offset, summary: &summary)
+                }
+            case .notIP(let type): summary.outcome = .skipped(.notIP(type))
+            case .unknownLinkProtocol(let value): summary.outcome = .skipped(.unknownLinkProtocol(value))
+            }
+        } catch {
+            summary.outcome = .malformed(error)
+        }
+    }
+
+    /// Calls `body` with the transport payload of `summary` (from `frame`, or from the reassembled datagram).
+    /// Only the bytes present are passed (`payload.capturedLength`). Valid until the next `dissect`.
+    public func withPayload<R>(of summary: PacketSummary, in frame: Span<UInt8>, _ body: (Span<UInt8>) -> R) -> R {
+        let location = summary.payload
+        if location.inReassembledDatagram {
+            return reassembler.withCompleted { span in
+                let end = min(span.count, location.offset + location.capturedLength)
+                return body(span.extracting(min(location.offset, end)..<end))
+            }
+        }
+        let end = min(frame.count, location.offset + location.capturedLength)
+        return body(frame.extracting(min(location.offset, end)..<end))
+    }
+
+    // MARK: - Link layer
+
+    private func decodeLink(
+        _ frame: Span<UInt8>, linkType: LinkType, summary: inout PacketSummary
+    ) throws(WireError) -> (NextLayer, Int)? {
+        switch linkType {
+        case .ethernet:
+            let ethernet = try EthernetFrame(validating: frame)
+            summary.vlanCount = ethernet.tagCount
+            summary.outerVLAN = ethernet.vlanID(0)
+            summary.innerVLAN = ethernet.vlanID(1)
+            return try nextLayer(etherType: ethernet.etherType, in: frame, at: ethernet.payloadOffset, summary: &summary)
+        case .linuxSLL, .linuxSLL2:
+            let header = try LinuxCookedHeader(validating: frame, version2: linkType == .linuxSLL2)
+            if header.hardwareType == LinuxCookedHeader.hardwareTypeNetlink {
+                summary.outcome = .skipped(.unknownLinkProtocol(UInt32(header.hardwareType)))
+                return nil
+            }
+            return try nextLayer(etherType: header.protocolType, in: frame, at: header.headerLength, summary: &summary)
+        case .null, .loop:
+            guard frame.count >= 4 else { throw WireError(.loopback, .truncated, at: 0) }
+            // DLT_NULL is in the capturing host's byte order: a family fits in the low byte, so pick the order
+            // whose value is small. DLT_LOOP is always network order.
+            let bigEndian = frame.uint32(at: 0)
+            let family = linkType == .loop || bigEndian < 0x100 ? bigEndian : frame.uint32LittleEndian(at: 0)
+            switch family {
+            case 2: return (.ipv4, 4)
+            // AF_INET6: Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, Darwin 30.
+            case 10, 24, 28, 30: return (.ipv6, 4)
+            default: return (.unknownLinkProtocol(family), 4)
+            }
+        case .raw, .dltRaw, .dltRawOpenBSD:
+            return (.ip, 0)
+        case .ipv4:
+            return (.ipv4, 0)
+        case .ipv6:
+            return (.ipv6, 0)
+        case .ppp, .pppHDLC:
+            // RFC 1661 / RFC 1662: optional address 0xff and control 0x03, then a 2-byte protocol.
+            var offset = 0
+            if frame.count >= 2, frame.uint8(at: 0) == 0xff, frame.uint8(at: 1) == 0x03 { offset = 2 }
+            guard frame.count >= offset + 2 else { throw WireError(.ppp, .truncated, at: offset) }
+            return pppNextLayer(frame.uint16(at: offset), at: offset + 2)
+        default:
+            summary.outcome = .skipped(.unsupportedLinkType(linkType))
+            return nil
+        }
+    }
+
+    private func pppNextLayer(_ protocolNumber: UInt16, at offset: Int) -> (NextLayer, Int) {
+        switch protocolNumber {
+        case 0x0021: (.ipv4, offset)
+        case 0x0057: (.ipv6, offset)
+        default: (.unknownLinkProtocol(UInt32(protocolNumber)), offset)
+        }
+    }
+
+    /// Follows an EtherType, through PPPoE sessions and MPLS label stacks.
+    private func nextLayer(
+        etherType: EtherType, in frame: Span<UInt8>, at offset: Int, summary: inout PacketSummary
+    ) throws(WireError) -> (NextLayer, Int) {
+        summary.etherType = etherType
+        switch etherType {
+        case .ipv4: return (.ipv4, offset)
+        case .ipv6: return (.ipv6, offset)
+        case .pppoeSession:
+            // RFC 2516 §4: ver/type, code, session id, length, then the PPP protocol.
+            guard frame.count >= offset + 8 else { throw WireError(.pppoe, .truncated, at: offset) }
+            return pppNextLayer(frame.uint16(at: offset + 6), at: offset + 8)
+        case .mpls, .mplsMulticast:
+            // RFC 3032: 4-byte entries until the bottom-of-stack bit; the payload's first nibble tells IPv4/IPv6.
+            var position = offset
+            for _ in 0..<8 {
+                guard frame.count >= position + 4 else { throw WireError(.mpls, .truncated, at: position) }
+                let bottom = frame.uint8(at: position + 2) & 1 != 0
+                position += 4
+                if bottom {
+                    guard frame.count > position else { throw WireError(.mpls, .truncated, at: position) }
+                    switch frame.uint8(at: position) >> 4 {
+                    case 4: return (.ipv4, position)
+                    case 6: return (.ipv6, position)
+                    default: return (.notIP(etherType), position)
+                    }
+                }
+            }
+            throw WireError(.mpls, .tooManyHeaders, at: position)
+        default:
+            return (.notIP(etherType), offset)
+        }
+    }
+
+    // MARK: - Network layer
+
+    private func decodeIPv4(_ bytes: Span<UInt8>, base: Int, summary: inout PacketSummary) throws(WireError) {
+        let packet: IPv4Packet
+        do throws(WireError) {
+            packet = try IPv4Packet(validating: bytes)
+        } catch {
+            throw WireError(error.layer, error.reason, at: base + error.offset)
+        }
+        summary.anomalies.formUnion(packet.anomalies)
+        if !packet.headerChecksumIsValid { summary.anomalies.insert(.ipv4BadChecksum) }
+        let header = packet.header
+        summary.network = header
+        checkLengths(declared: packet.totalLength, present: bytes.count, summary: &summary)
+        let payload = bytes.extracting(packet.headerLength..<(packet.headerLength + packet.capturedPayloadLength))
+        try decodeAfterIP(
+            header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: packet.payloadLength,
+            summary: &summary)
+    }
+
+    private func decodeIPv6(_ bytes: Span<UInt8>, base: Int, summary: inout PacketSummary) throws(WireError) {
+        let packet: IPv6Packet
+        do throws(WireError) {
+            packet = try IPv6Packet(validating: bytes)
+        } catch {
+            throw WireError(error.layer, error.reason, at: base + error.offset)
+        }
+        summary.anomalies.formUnion(packet.anomalies)
+        let header = packet.header
+        summary.network = header
+        checkLengths(declared: packet.totalLength, present: bytes.count, summary: &summary)
+        let payload = bytes.extracting(packet.headerLength..<(packet.headerLength + packet.capturedPayloadLength))
+        try decodeAfterIP(
+            header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: packet.payloadLength,
+            summary: &summary)
+    }
+
+    /// A datagram longer than the frame is either cut by snaplen (expected) or a lying length field.
+    private func checkLengths(declared: Int, present: Int, summary: inout PacketSummary) {
+        if declared > present, !summary.anomalies.contains(.snaplenTruncated) {
+            summary.anomalies.insert(.ipLengthExceedsFrame)
+        } else if declared < present, summary.linkType != .ethernet || summary.vlanCount > 0 || present - declared > 64 {
+            // Ethernet pads short frames to 60 bytes; anything else after the datagram is worth a note.
+            summary.anomalies.insert(.trailingBytes)
+        }
+    }
+
+    /// Fragments go through the reassembler; whole datagrams (or completed ones) to the transport decoders.
+    private func decodeAfterIP(
+        _ header: NetworkHeader, payload: Span<UInt8>, payloadBase: Int, declaredLength: Int,
+        summary: inout PacketSummary
+    ) throws(WireError) {
+        guard let fragment = header.fragment else {
+            try decodeTransport(
+                header.transportProtocol, version: header.version, payload, base: payloadBase,
+                declaredLength: declaredLength, inReassembled: false, summary: &summary)
+            return
+        }
+        let key = FragmentReassembler.Key(
+            source: header.source, destination: header.destination, identification: header.identification,
+            protocolNumber: header.transportProtocol.rawValue)
+        let outcome = reassembler.add(
+            key, offset: fragment.offset, moreFragments: fragment.moreFragments, declaredLength: declaredLength,
+            data: payload, at: summary.timestamp, anomalies: &summary.anomalies)
+        switch outcome {
+        case .complete(let length):
+            summary.anomalies.insert(.reassembled)
+            try reassembler.withCompleted { (datagram) throws(WireError) in
+                try decodeTransport(
+                    header.transportProtocol, version: header.version, datagram, base: 0, declaredLength: length,
+                    inReassembled: true, summary: &summary)
+            }
+        case .pending where fragment.isFirst:
+            // The first fragment exposes the transport header; its payload is only this fragment's part.
+            try decodeTransport(
+                header.transportProtocol, version: header.version, payload, base: payloadBase,
+                declaredLength: declaredLength, inReassembled: false, summary: &summary)
+        case .pending:
+            summary.transport = .fragment
+        }
+    }
+
+    // MARK: - Transport layer
+
+    private func decodeTransport(
+        _ proto: IPProtocol, version: UInt8, _ bytes: Span<UInt8>, base: Int, declaredLength: Int,
+        inReassembled: Bool, summary: inout PacketSummary
+    ) throws(WireError) {
+        func rebase(_ error: WireError) -> WireError { WireError(error.layer, error.reason, at: base + error.offset) }
+        summary.payload.inReassembledDatagram = inReassembled
+        switch proto {
+        case .tcp:
+            let segment: TCPSegment
+            do throws(WireError) { segment = try TCPSegment(validating: bytes) } catch { throw rebase(error) }
+            let (options, valid) = segment.parseOptions()
+            if !valid { summary.anomalies.insert(.tcpBadOption) }
+            let flags = segment.flags
+            if flags.isEmpty || flags.isSuperset(of: [.syn, .fin]) || flags.isSuperset(of: [.syn, .rst]) {
+                summary.anomalies.insert(.tcpImpossibleFlags)
+            }
+            summary.transport = .tcp(
+                TCPHeader(
+                    sourcePort: segment.sourcePort, destinationPort: segment.destinationPort,
+                    sequenceNumber: segment.sequenceNumber, acknowledgmentNumber: segment.acknowledgmentNumber,
+                    flags: flags, window: segment.window, urgentPointer: segment.urgentPointer,
+                    headerLength: segment.headerLength, options: options))
+            setPayload(base: base, header: segment.headerLength, declared: declaredLength, present: bytes.count, &summary)
+        case .udp:
+            let datagram: UDPDatagram
+            do throws(WireError) { datagram = try UDPDatagram(validating: bytes) } catch { throw rebase(error) }
+            let header = datagram.header
+            // A first fragment carries the whole datagram's UDP length; only compare when the datagram is whole.
+            let whole = summary.network?.fragment == nil || inReassembled
+            if whole, Int(header.length) != declaredLength { summary.anomalies.insert(.udpLengthMismatch) }
+            summary.transport = .udp(header)
+            summary.tunnel = Self.udpTunnel(header)
+            setPayload(base: base, header: UDPDatagram.headerLength, declared: declaredLength, present: bytes.count, &summary)
+        case .icmp where version == 4, .icmpv6 where version == 6:
+            let message: ICMPMessage
+            do throws(WireError) {
+                message = try ICMPMessage(validating: bytes, version: version)
+            } catch { throw rebase(error) }
+            let (info, quoteTruncated) = message.info()
+            if quoteTruncated { summary.anomalies.insert(.icmpQuoteTruncated) }
+            summary.transport = .icmp(info)
+            setPayload(base: base, header: 8, declared: declaredLength, present: bytes.count, &summary)
+        default:
+            summary.transport = .other(proto)
+            switch proto {
+            case .ipInIP: summary.tunnel = .ipInIP
+            case .ipv6InIP: summary.tunnel = .ipv6InIP
+            case .gre: summary.tunnel = .gre
+            default: break
+            }
+            setPayload(base: base, header: 0, declared: declaredLength, present: bytes.count, &summary)
+        }
+    }
+
+    private func setPayload(base: Int, header: Int, declared: Int, present: Int, _ summary: inout PacketSummary) {
+        summary.payload.offset = base + header
+        summary.payload.length = max(0, declared - header)
+        summary.payload.capturedLength = max(0, min(declared, present) - header)
+    }
+
+    /// Well-known UDP encapsulations, recognised by port (and counted as tunnels, not decapsulated yet).
+    static func udpTunnel(_ header: UDPHeader) -> PacketSummary.Tunnel? {
+        func either(_ port: UInt16) -> Bool { header.sourcePort == port || header.destinationPort == port }
+        if header.destinationPort == 4789 { return .vxlan }
+        if header.destinationPort == 6081 { return .geneve }
+        if either(2152) { return .gtpU }
+        if either(3544) { return .teredo }
+        return nil
+    }
+}

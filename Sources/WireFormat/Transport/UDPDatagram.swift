@@ -1,0 +1,45 @@
+/// What Blockscope keeps of a UDP header.
+public struct UDPHeader: Hashable, Sendable {
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    /// The length field (header + payload), as sent.
+    public var length: UInt16
+}
+
+/// A UDP datagram (RFC 768).
+///
+/// ```
+/// +--------+--------+--------+--------+
+/// |   Source Port   |   Dest. Port    |
+/// |     Length      |    Checksum     |
+/// +--------+--------+--------+--------+
+/// ```
+/// A length field below 8 is malformed. A length that disagrees with the IP payload is an anomaly; the IP
+/// payload length wins, as in tshark, because UDP length can lie where IP cannot without breaking delivery.
+public struct UDPDatagram: ~Escapable {
+    private enum Field {
+        static let sourcePort = 0
+        static let destinationPort = 2
+        static let length = 4
+        static let checksum = 6
+        static let headerLength = 8
+    }
+
+    public static let headerLength = Field.headerLength
+    public let bytes: Span<UInt8>
+
+    @_lifetime(copy bytes)
+    public init(validating bytes: Span<UInt8>) throws(WireError) {
+        guard bytes.count >= Field.headerLength else { throw WireError(.udp, .truncated, at: 0) }
+        guard bytes.uint16(at: Field.length) >= Field.headerLength else {
+            throw WireError(.udp, .badLength, at: Field.length)
+        }
+        self.bytes = bytes
+    }
+
+    public var sourcePort: UInt16 { bytes.uint16(at: Field.sourcePort) }
+    public var destinationPort: UInt16 { bytes.uint16(at: Field.destinationPort) }
+    public var length: UInt16 { bytes.uint16(at: Field.length) }
+    public var checksum: UInt16 { bytes.uint16(at: Field.checksum) }
+    public var header: UDPHeader { UDPHeader(sourcePort: sourcePort, destinationPort: destinationPort, length: length) }
+}
