@@ -35,7 +35,7 @@ let package = Package(
             ],
             swiftSettings: lifetimes
         ),
-        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture"], swiftSettings: lifetimes),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat"], swiftSettings: lifetimes),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat"]),
         .testTarget(

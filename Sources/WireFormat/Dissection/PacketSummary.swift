@@ -1,6 +1,6 @@
 /// Everything the dissector learned about one frame: a plain value, reset and refilled for every packet
 /// (no heap allocation), that the flow tracker and `inspect` read.
-public struct PacketSummary: Sendable {
+public struct PacketSummary: Hashable, Sendable {
     public var timestamp: Timestamp = .zero
     public var linkType: LinkType = .ethernet
     /// Length on the wire (pcap `len`).
