@@ -1,5 +1,5 @@
-/// TCP control bits (RFC 9293 §3.1, RFC 3168 for ECE/CWR, RFC 3540 for the historic NS bit): the 12 low bits
-/// of the offset/flags word, as tshark's `tcp.flags` prints them.
+/// TCP control bits (RFC 9293 §3.1, RFC 3168 for ECE/CWR, RFC 3540 for the historic NS bit, now AE): the 12 low
+/// bits of the offset/flags word, reserved bits included, as tshark's `tcp.flags` prints them.
 public struct TCPFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
@@ -13,6 +13,8 @@ public struct TCPFlags: OptionSet, Hashable, Sendable {
     public static let ece = TCPFlags(rawValue: 0x040)
     public static let cwr = TCPFlags(rawValue: 0x080)
     public static let ns = TCPFlags(rawValue: 0x100)
+    /// The three bits still reserved (RFC 9293): set only by odd stacks, scanners and forgers.
+    public static let reserved = TCPFlags(rawValue: 0xe00)
 
     /// tcpdump-style letters: `S`, `F`, `R`, `P`, `.` for ACK, `U`, `E`, `W`.
     public var letters: String {
@@ -114,7 +116,7 @@ public struct TCPSegment: ~Escapable {
     public var destinationPort: UInt16 { bytes.uint16(at: Field.destinationPort) }
     public var sequenceNumber: UInt32 { bytes.uint32(at: Field.sequenceNumber) }
     public var acknowledgmentNumber: UInt32 { bytes.uint32(at: Field.acknowledgmentNumber) }
-    public var flags: TCPFlags { TCPFlags(rawValue: bytes.uint16(at: Field.offsetAndFlags) & 0x01ff) }
+    public var flags: TCPFlags { TCPFlags(rawValue: bytes.uint16(at: Field.offsetAndFlags) & 0x0fff) }
     public var window: UInt16 { bytes.uint16(at: Field.window) }
     public var checksum: UInt16 { bytes.uint16(at: Field.checksum) }
     public var urgentPointer: UInt16 { bytes.uint16(at: Field.urgentPointer) }

@@ -1,0 +1,43 @@
+import FlowTracking
+import WireFormat
+
+/// The pipeline without I/O: frames in, statistics and flows out. One analyzer per run (one stream of packets);
+/// it is synchronous and single-owner, so the per-packet path has no locks, no actor hops and no allocation
+/// beyond the flow table's growth.
+public final class Analyzer {
+    public struct Configuration: Sendable {
+        public var maximumFlows: Int
+        public var reassemblyLimits: FragmentReassembler.Limits
+        public init(maximumFlows: Int = 1_000_000, reassemblyLimits: FragmentReassembler.Limits = .init()) {
+            self.maximumFlows = maximumFlows
+            self.reassemblyLimits = reassemblyLimits
+        }
+    }
+
+    public let dissector: Dissector
+    public let flows: FlowTable
+    public private(set) var statistics = TrafficStatistics()
+    /// The summary of the last frame processed (valid until the next `process`).
+    public private(set) var summary = PacketSummary()
+
+    public init(configuration: Configuration = .init()) {
+        dissector = Dissector(reassemblyLimits: configuration.reassemblyLimits)
+        flows = FlowTable(maximumFlows: configuration.maximumFlows)
+    }
+
+    /// Dissects one frame, counts it and accounts it to its flow.
+    @discardableResult
+    public func process(_ bytes: Span<UInt8>, linkType: LinkType, timestamp: Timestamp, wireLength: Int)
+        -> PacketSummary
+    {
+        dissector.dissect(bytes, linkType: linkType, timestamp: timestamp, wireLength: wireLength, into: &summary)
+        statistics.add(summary)
+        if case .ok = summary.outcome { flows.add(summary) }
+        return summary
+    }
+
+    /// Ends the run: every flow still open, in order of first packet.
+    public func finish() -> [Flow] {
+        flows.takeEvicted() + flows.drain()
+    }
+}

@@ -1,0 +1,49 @@
+import WireFormat
+
+/// What a flow has seen so far. The originator is the side that sent the first packet seen (for TCP, a SYN
+/// without ACK makes its sender the originator even when it was not seen first).
+public struct Flow: Sendable {
+    public var key: FlowKey
+    public var originator: Endpoint
+    public var responder: Endpoint
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    public var orig = Direction()
+    public var resp = Direction()
+
+    /// Per-direction counters.
+    public struct Direction: Hashable, Sendable {
+        public var packets = 0
+        /// Transport payload bytes (Zeek's `orig_bytes`/`resp_bytes`, before any sequence-space analysis).
+        public var payloadBytes = 0
+        /// IP-level bytes (Zeek's `orig_ip_bytes`).
+        public var ipBytes = 0
+        /// Union of the TCP flags sent.
+        public var tcpFlags: TCPFlags = []
+        public var firstTTL: UInt8?
+        public init() {}
+    }
+
+    public init(key: FlowKey, originator: Endpoint, responder: Endpoint, at time: Timestamp) {
+        self.key = key
+        self.originator = originator
+        self.responder = responder
+        firstSeen = time
+        lastSeen = time
+    }
+
+    public var duration: Int64 { lastSeen.nanoseconds(since: firstSeen) }
+
+    /// Adds one packet, sent by the originator when `fromOriginator`.
+    mutating func add(_ summary: PacketSummary, fromOriginator: Bool) {
+        lastSeen = max(lastSeen, summary.timestamp)
+        func update(_ direction: inout Direction) {
+            direction.packets += 1
+            direction.payloadBytes += summary.payload.length
+            direction.ipBytes += summary.network?.totalLength ?? 0
+            if let tcp = summary.tcp { direction.tcpFlags.formUnion(tcp.flags) }
+            if direction.firstTTL == nil { direction.firstTTL = summary.network?.timeToLive }
+        }
+        if fromOriginator { update(&orig) } else { update(&resp) }
+    }
+}

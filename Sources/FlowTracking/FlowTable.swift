@@ -1,0 +1,83 @@
+import WireFormat
+
+/// A bounded table of flows keyed symmetrically. When full, the longest-idle flows are evicted (counted) in
+/// batches so that eviction costs O(log n) per packet amortised. Time is packet time only.
+public final class FlowTable {
+    public let maximumFlows: Int
+    private var index: [FlowKey: Int] = [:]
+    private var flows: [Flow] = []
+    /// Flows removed to make room, in eviction order (the caller reports them, then calls `removeEvicted`).
+    public private(set) var evicted: [Flow] = []
+    public private(set) var evictedCount = 0
+
+    public init(maximumFlows: Int = 1_000_000) {
+        self.maximumFlows = max(1, maximumFlows)
+        index.reserveCapacity(min(self.maximumFlows, 65536))
+    }
+
+    public var count: Int { flows.count }
+
+    /// Accounts one dissected packet to its flow. Packets without a flow key are ignored.
+    public func add(_ summary: PacketSummary) {
+        guard let key = FlowKey(summary), let network = summary.network else { return }
+        let source = Endpoint(address: network.source, port: summary.sourcePort ?? 0)
+        let destination = Endpoint(address: network.destination, port: summary.destinationPort ?? 0)
+        if let position = index[key] {
+            var flow = flows[position]
+            // A SYN without ACK from the side we took for the responder: it is the real originator.
+            if let tcp = summary.tcp, tcp.flags.contains(.syn), !tcp.flags.contains(.ack), source == flow.responder,
+                flow.orig.tcpFlags.contains(.syn) == false
+            {
+                swap(&flow.orig, &flow.resp)
+                swap(&flow.originator, &flow.responder)
+            }
+            flow.add(summary, fromOriginator: source == flow.originator)
+            flows[position] = flow
+            return
+        }
+        if flows.count >= maximumFlows { evictIdle() }
+        // A SYN-ACK seen first: its receiver opened the connection.
+        var originator = source
+        var responder = destination
+        if let tcp = summary.tcp, tcp.flags.contains([.syn, .ack]) {
+            originator = destination
+            responder = source
+        }
+        var flow = Flow(key: key, originator: originator, responder: responder, at: summary.timestamp)
+        flow.add(summary, fromOriginator: source == originator)
+        index[key] = flows.count
+        flows.append(flow)
+    }
+
+    /// Evicts the longest-idle eighth of the table (at least one flow).
+    private func evictIdle() {
+        let batch = max(1, maximumFlows / 8)
+        let order = flows.indices.sorted { flows[$0].lastSeen < flows[$1].lastSeen }
+        let victims = Set(order.prefix(batch))
+        var kept: [Flow] = []
+        kept.reserveCapacity(flows.count - victims.count)
+        for (position, flow) in flows.enumerated() {
+            if victims.contains(position) { evicted.append(flow) } else { kept.append(flow) }
+        }
+        evictedCount += victims.count
+        flows = kept
+        index.removeAll(keepingCapacity: true)
+        for (position, flow) in flows.enumerated() { index[flow.key] = position }
+    }
+
+    /// Hands over the flows evicted since the last call.
+    public func takeEvicted() -> [Flow] {
+        defer { evicted.removeAll() }
+        return evicted
+    }
+
+    /// All flows still in the table, in order of first packet (ties by key order of arrival), emptying it.
+    public func drain() -> [Flow] {
+        defer {
+            flows.removeAll()
+            index.removeAll()
+        }
+        return flows.enumerated().sorted { ($0.element.firstSeen, $0.offset) < ($1.element.firstSeen, $1.offset) }
+            .map(\.element)
+    }
+}

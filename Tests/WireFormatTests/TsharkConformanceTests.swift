@@ -1,0 +1,203 @@
+import Foundation
+import PacketCapture
+import Testing
+import WireFormat
+
+/// Per-frame agreement with an independent dissector: tshark 4.0's dissection of the 366 shared captures
+/// (`../shared/captures/**/*.tshark.tsv`). For every frame of a supported link type, the IP source and
+/// destination, TTL / hop limit, ports, TCP flags and TCP payload length must equal tshark's; every
+/// disagreement is fixed or listed, with its reason, in `Tests/tshark-allowlist.tsv`.
+@Suite("Conformance with tshark", .enabled(if: Lab.sharedCapturesEnabled, Lab.sharedCapturesComment))
+struct TsharkConformanceTests {
+    enum Field: String, CaseIterable {
+        case network, source, destination, ttl, ports, flags, length
+    }
+
+    struct Tally {
+        var compared: [Field: Int] = [:]
+        var agreed: [Field: Int] = [:]
+        /// (file, field) → disagreeing frame numbers (first few kept for the message).
+        var disagreements: [String: [Int]] = [:]
+        var frames = 0
+        var files = 0
+        var unsupportedFrames = 0
+    }
+
+    @Test func everyFrameAgreesWithTshark() throws {
+        try #require(Lab.sharedCapturesAvailable, "../shared/captures is missing")
+        let allowlist = try Allowlist.load()
+        var tally = Tally()
+        for entry in try Lab.corpusEntries() {
+            try compare(file: entry, tally: &tally)
+        }
+        print("tshark conformance: \(tally.files) captures, \(tally.frames) frames compared, "
+            + "\(tally.unsupportedFrames) frames of unsupported link types skipped")
+        for field in Field.allCases {
+            let compared = tally.compared[field, default: 0]
+            let agreed = tally.agreed[field, default: 0]
+            let percent = compared == 0 ? 100 : Double(agreed) * 100 / Double(compared)
+            print("  \(field.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) "
+                + "\(agreed)/\(compared) agree (\(String(format: "%.3f", percent))%)")
+        }
+        let listed = tally.disagreements.keys.filter { allowlist.entries[$0] != nil }.count
+        print("  disagreements: \(tally.disagreements.count) (file, field) pairs, \(listed) of them allowlisted")
+        for (key, frames) in tally.disagreements.sorted(by: { $0.key < $1.key }) {
+            guard let allowed = allowlist.entries[key] else {
+                Issue.record("disagreement with tshark not in Tests/tshark-allowlist.tsv: \(key), frames \(frames.prefix(8))")
+                continue
+            }
+            #expect(frames.count <= allowed, "\(key): \(frames.count) frames disagree, allowlist says at most \(allowed)")
+        }
+        for key in allowlist.entries.keys where tally.disagreements[key] == nil {
+            Issue.record("stale allowlist entry (no longer disagrees, remove it): \(key)")
+        }
+    }
+
+    private func compare(file: String, tally: inout Tally) throws {
+        let path = Lab.sharedCaptures.appendingPathComponent(file).path
+        let rows = try TsharkTable(path: path + ".tshark.tsv")
+        let handle = try PacketCapture.PcapHandle.openOffline(path: path)
+        defer { handle.close() }
+        let dissector = Dissector()
+        var summary = PacketSummary()
+        var frameNumber = 0
+        tally.files += 1
+        try handle.forEachFrame { frame, bytes in
+            frameNumber += 1
+            dissector.dissect(
+                bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength,
+                into: &summary)
+            guard frame.linkType.isSupported else {
+                tally.unsupportedFrames += 1
+                return
+            }
+            guard frameNumber <= rows.count else {
+                tally.disagreements["\(file)\tframes", default: []].append(frameNumber)
+                return
+            }
+            tally.frames += 1
+            compareFrame(summary, rows.row(frameNumber - 1), file: file, frame: frameNumber, tally: &tally)
+        }
+        if frameNumber != rows.count { tally.disagreements["\(file)\tframes", default: []].append(rows.count) }
+    }
+
+    private func compareFrame(_ ours: PacketSummary, _ row: TsharkTable.Row, file: String, frame: Int, tally: inout Tally) {
+        func check(_ field: Field, _ agree: Bool) {
+            tally.compared[field, default: 0] += 1
+            if agree {
+                tally.agreed[field, default: 0] += 1
+            } else {
+                tally.disagreements["\(file)\t\(field.rawValue)", default: []].append(frame)
+            }
+        }
+        let theirVersion = row.outerIPVersion
+        guard let network = ours.network else {
+            check(.network, theirVersion == nil)
+            return
+        }
+        check(.network, theirVersion == Int(network.version))
+        guard theirVersion == Int(network.version) else { return }
+        let prefix = network.version == 4 ? "ip" : "ipv6"
+        check(.source, row.first("\(prefix).src") == network.source.description)
+        check(.destination, row.first("\(prefix).dst") == network.destination.description)
+        check(.ttl, row.first(network.version == 4 ? "ip.ttl" : "ipv6.hlim") == String(network.timeToLive))
+        // Tunnels are not decapsulated yet: tshark's transport fields describe the inner packet.
+        guard ours.tunnel == nil || ours.udp != nil else { return }
+
+        var ourPorts: (UInt16, UInt16, String)?
+        switch ours.transport {
+        case .tcp(let tcp): ourPorts = (tcp.sourcePort, tcp.destinationPort, "tcp")
+        case .udp(let udp): ourPorts = (udp.sourcePort, udp.destinationPort, "udp")
+        case .icmp(let icmp):
+            if let quoted = icmp.quoted, let source = quoted.sourcePort, let destination = quoted.destinationPort {
+                ourPorts = (source, destination, quoted.network.transportProtocol == .tcp ? "tcp" : "udp")
+            }
+        default: break
+        }
+        let theirTCP = row.first("tcp.srcport").map { ($0, row.first("tcp.dstport") ?? "") }
+        let theirUDP = row.first("udp.srcport").map { ($0, row.first("udp.dstport") ?? "") }
+        if let (source, destination, kind) = ourPorts {
+            // tshark shows a fragmented datagram's transport only once it is reassembled, on the last fragment.
+            let unreassembledFirstFragment = network.fragment != nil && !ours.anomalies.contains(.reassembled)
+            let theirs = kind == "tcp" ? theirTCP : theirUDP
+            if theirs == nil, unreassembledFirstFragment { return }
+            check(.ports, theirs.map { $0.0 == String(source) && $0.1 == String(destination) } ?? false)
+        } else {
+            let theirs = theirTCP ?? theirUDP
+            if theirs != nil { check(.ports, false) }
+        }
+        if let tcp = ours.tcp, theirTCP != nil {
+            let flags = row.first("tcp.flags").flatMap { UInt16($0.dropFirst(2), radix: 16) }
+            check(.flags, flags == tcp.flags.rawValue)
+            check(.length, row.first("tcp.len") == String(ours.payload.length))
+        }
+    }
+}
+
+/// `Tests/tshark-allowlist.tsv`: `file<TAB>field<TAB>max frames<TAB>reason`.
+struct Allowlist {
+    var entries: [String: Int] = [:]
+
+    static func load() throws -> Allowlist {
+        let url = Lab.packageRoot.appendingPathComponent("Tests/tshark-allowlist.tsv")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var list = Allowlist()
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard parts.count == 4, let count = Int(parts[2]), !parts[3].isEmpty else {
+                throw AllowlistError(message: "tshark-allowlist.tsv line \(number + 1): expected file, field, count, reason")
+            }
+            list.entries["\(parts[0])\t\(parts[1])"] = count
+        }
+        return list
+    }
+
+    struct AllowlistError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+}
+
+/// A `.tshark.tsv` file: a header row of field names, one row per frame, values joined with `;`.
+struct TsharkTable {
+    let columns: [String: Int]
+    let lines: [Substring]
+
+    init(path: String) throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard !lines.isEmpty else { throw CocoaError(.fileReadCorruptFile) }
+        let header = lines.removeFirst().split(separator: "\t", omittingEmptySubsequences: false)
+        columns = Dictionary(header.enumerated().map { (String($1), $0) }, uniquingKeysWith: { first, _ in first })
+        self.lines = lines
+    }
+
+    var count: Int { lines.count }
+    func row(_ index: Int) -> Row { Row(columns: columns, values: lines[index].split(separator: "\t", omittingEmptySubsequences: false)) }
+
+    struct Row {
+        let columns: [String: Int]
+        let values: [Substring]
+
+        func value(_ name: String) -> Substring? {
+            guard let index = columns[name], index < values.count, !values[index].isEmpty else { return nil }
+            return values[index]
+        }
+
+        /// The outermost value of a field (tunnels and ICMP quotes give several, outer first).
+        func first(_ name: String) -> String? {
+            value(name).map { String($0.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
+        }
+
+        /// 4 or 6 for the outermost IP layer in `frame.protocols`, nil when tshark saw no IP.
+        var outerIPVersion: Int? {
+            guard let protocols = value("frame.protocols") else { return nil }
+            for layer in protocols.split(separator: ":") {
+                if layer == "ip" { return 4 }
+                if layer == "ipv6" { return 6 }
+            }
+            return nil
+        }
+    }
+}
