@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Where the shared lab resources are and whether tests that need them (or root) must run.
 ///
@@ -38,5 +39,3 @@ enum Lab {
             .appendingPathComponent("blockscope-capture-\(UUID().uuidString)\(suffix)").path
     }
 }
-
-import Testing

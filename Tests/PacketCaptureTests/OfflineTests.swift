@@ -206,4 +206,13 @@ struct OfflineTests {
         let rest = try handle.forEachFrame { info, _ in #expect(info.number > 2) }
         #expect(!rest.stoppedByRequest && rest.framesDelivered == 2)
     }
+
+    @Test("stats() on a file is an error, not a crash")
+    func statsOnFile() throws {
+        let path = Lab.temporaryPath(".pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try PcapWriter(path: path, linkType: .ethernet).close()
+        let handle = try PcapHandle.openOffline(path: path)
+        #expect(throws: CaptureError.self) { _ = try handle.stats() }
+    }
 }
