@@ -35,13 +35,14 @@ let package = Package(
             ],
             swiftSettings: lifetimes
         ),
-        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture"]),
-        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat"], swiftSettings: lifetimes),
-        .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat"]),
+        // Where the shared captures are, and whether tests that need them, root or lab tools may skip.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture", "TestSupport"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport"]),
+        .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Blockscope", "PacketCapture", "WireFormat", "FlowTracking"],
-            swiftSettings: lifetimes
+            dependencies: ["Blockscope", "PacketCapture", "WireFormat", "FlowTracking", "TestSupport"]
         ),
     ]
 )

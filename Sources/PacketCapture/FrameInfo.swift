@@ -3,7 +3,8 @@ import WireFormat
 /// What the capture layer knows about one frame, apart from its bytes (which arrive as a `Span<UInt8>` next to it).
 public struct FrameInfo: Sendable, Hashable {
     /// 1-based number of the record within the handle: for files, its position among the file's packet records
-    /// (as tshark numbers them, not counting pcapng custom blocks), whether or not a filter passed it; for live
+    /// (as tshark numbers them: pcapng custom blocks count, as Wireshark shows them as frames), whether or not a
+    /// filter passed it; for live
     /// captures, the count of frames delivered.
     public var number: Int
     /// Capture time at nanosecond precision (microsecond sources are scaled exactly).

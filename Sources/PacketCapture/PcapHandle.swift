@@ -203,7 +203,9 @@ public final class PcapHandle {
                 summary.warning = warning
                 return
             case .customBlock:
+                // Wireshark numbers custom blocks as frames; so do we, so that frame numbers match its own.
                 summary.customBlocks += 1
+                recordCount += 1
             case .packet(let packet):
                 recordCount += 1
                 summary.recordsRead += 1

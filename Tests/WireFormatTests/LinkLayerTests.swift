@@ -6,21 +6,20 @@ struct LinkLayerTests {
     @Test func ethernetFields() throws {
         let bytes = Fixture.ethernetIPv4TCPSyn
         let frame = try EthernetFrame(validating: bytes.span)
-        let (type, offset, tags) = (frame.etherType, frame.payloadOffset, frame.tagCount)
+        let type = frame.etherType
         #expect(type == .ipv4)
-        #expect(offset == 14)
-        #expect(tags == 0)
+        #expect(dissect(bytes).vlanCount == 0)
     }
 
     @Test func qinqTwoTags() throws {
         let bytes = Fixture.qinqTCPSyn
-        let frame = try EthernetFrame(validating: bytes.span)
-        let (tags, outer, inner, offset) = (frame.tagCount, frame.vlanID(0), frame.vlanID(1), frame.payloadOffset)
-        #expect(tags == 2)
-        #expect(outer == 100)
-        #expect(inner == 200)
-        #expect(offset == 22)
+        let tagBytes = Array(bytes[14...])
+        let tag = try VLANTag(validating: tagBytes.span)
+        let (identifier, next) = (tag.identifier, tag.nextType)
+        #expect(identifier == 100)
+        #expect(next == .vlan)
         let summary = dissect(bytes)
+        #expect(summary.vlanCount == 2)
         #expect(summary.outcome == .ok)
         #expect(summary.outerVLAN == 100 && summary.innerVLAN == 200)
         #expect(summary.tcp?.destinationPort == 8443)
@@ -91,6 +90,14 @@ struct LinkLayerTests {
             == .skipped(.unsupportedLinkType(LinkType(rawValue: 147))))
         #expect(dissect([7, 0, 0, 0] + Fixture.ipv4TCPSyn, linkType: .null).outcome == .skipped(.unknownLinkProtocol(7)))
         #expect(LinkType(rawValue: 147).name == "linktype-147")
+    }
+
+    @Test func vlanInsideLinuxCooked() {
+        // tripwire/test2_smtp.pcap: SLL whose protocol is 0x8100, then a tag for VLAN 100, then IPv4.
+        let bytes = Array(Fixture.sllTCPSyn[0..<14]) + [0x81, 0x00, 0x00, 0x64, 0x08, 0x00] + Fixture.ipv4TCPSyn
+        let summary = dissect(bytes, linkType: .linuxSLL)
+        #expect(summary.outerVLAN == 100)
+        #expect(summary.tcp?.destinationPort == 8443)
     }
 
     @Test func netlinkIsSkipped() {

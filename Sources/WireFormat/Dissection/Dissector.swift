@@ -74,10 +74,7 @@ public final class Dissector {
         switch linkType {
         case .ethernet:
             let ethernet = try EthernetFrame(validating: frame)
-            summary.vlanCount = ethernet.tagCount
-            summary.outerVLAN = ethernet.vlanID(0)
-            summary.innerVLAN = ethernet.vlanID(1)
-            return try nextLayer(etherType: ethernet.etherType, in: frame, at: ethernet.payloadOffset, summary: &summary)
+            return try nextLayer(etherType: ethernet.etherType, in: frame, at: EthernetFrame.headerLength, summary: &summary)
         case .linuxSLL, .linuxSLL2:
             let header = try LinuxCookedHeader(validating: frame, version2: linkType == .linuxSLL2)
             if header.hardwareType == LinuxCookedHeader.hardwareTypeNetlink {
@@ -123,10 +120,25 @@ public final class Dissector {
         }
     }
 
-    /// Follows an EtherType, through PPPoE sessions and MPLS label stacks.
+    /// Follows an EtherType, through VLAN tags, PPPoE sessions and MPLS label stacks.
     private func nextLayer(
-        etherType: EtherType, in frame: Span<UInt8>, at offset: Int, summary: inout PacketSummary
+        etherType first: EtherType, in frame: Span<UInt8>, at start: Int, summary: inout PacketSummary
     ) throws(WireError) -> (NextLayer, Int) {
+        var etherType = first
+        var offset = start
+        while VLANTag.isTagProtocol(etherType) {
+            guard summary.vlanCount < VLANTag.maximumTags else { throw WireError(.vlan, .tooManyHeaders, at: offset - 2) }
+            let tag: VLANTag
+            do throws(WireError) {
+                tag = try VLANTag(validating: frame.extracting(offset...))
+            } catch {
+                throw WireError(.vlan, .truncated, at: offset)
+            }
+            if summary.vlanCount == 0 { summary.outerVLAN = tag.identifier } else { summary.innerVLAN = tag.identifier }
+            summary.vlanCount += 1
+            etherType = tag.nextType
+            offset += VLANTag.length
+        }
         summary.etherType = etherType
         switch etherType {
         case .ipv4: return (.ipv4, offset)
@@ -168,12 +180,13 @@ public final class Dissector {
         }
         summary.anomalies.formUnion(packet.anomalies)
         if !packet.headerChecksumIsValid { summary.anomalies.insert(.ipv4BadChecksum) }
-        let header = packet.header
+        let total = effectiveLength(declared: packet.totalLength, header: packet.headerLength, base: base, summary: &summary)
+        var header = packet.header
+        header.totalLength = total
         summary.network = header
-        checkLengths(declared: packet.totalLength, present: bytes.count, summary: &summary)
-        let payload = bytes.extracting(packet.headerLength..<(packet.headerLength + packet.capturedPayloadLength))
+        let payload = bytes.extracting(packet.headerLength..<max(packet.headerLength, min(total, bytes.count)))
         try decodeAfterIP(
-            header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: packet.payloadLength,
+            header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: total - packet.headerLength,
             summary: &summary)
     }
 
@@ -185,23 +198,30 @@ public final class Dissector {
             throw WireError(error.layer, error.reason, at: base + error.offset)
         }
         summary.anomalies.formUnion(packet.anomalies)
-        let header = packet.header
+        let total = effectiveLength(declared: packet.totalLength, header: packet.headerLength, base: base, summary: &summary)
+        var header = packet.header
+        header.totalLength = total
         summary.network = header
-        checkLengths(declared: packet.totalLength, present: bytes.count, summary: &summary)
-        let payload = bytes.extracting(packet.headerLength..<(packet.headerLength + packet.capturedPayloadLength))
+        let payload = bytes.extracting(packet.headerLength..<max(packet.headerLength, min(total, bytes.count)))
         try decodeAfterIP(
-            header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: packet.payloadLength,
+            header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: total - packet.headerLength,
             summary: &summary)
     }
 
-    /// A datagram longer than the frame is either cut by snaplen (expected) or a lying length field.
-    private func checkLengths(declared: Int, present: Int, summary: inout PacketSummary) {
-        if declared > present, !summary.anomalies.contains(.snaplenTruncated) {
+    /// The datagram length to use: the IP length field, unless it claims more than the frame had on the wire
+    /// (a lying or offload-mangled field: the frame wins, as in tshark). A datagram longer than the *captured*
+    /// bytes but within the wire length was merely cut by snaplen. Bytes after the datagram are noted unless
+    /// they are Ethernet's minimum-frame padding.
+    private func effectiveLength(declared: Int, header: Int, base: Int, summary: inout PacketSummary) -> Int {
+        let onWire = max(summary.wireLength, summary.capturedLength) - base
+        if declared > onWire {
             summary.anomalies.insert(.ipLengthExceedsFrame)
-        } else if declared < present, summary.linkType != .ethernet || summary.vlanCount > 0 || present - declared > 64 {
-            // Ethernet pads short frames to 60 bytes; anything else after the datagram is worth a note.
+            return max(header, onWire)
+        }
+        if declared < onWire, summary.linkType != .ethernet || base + declared > 60 {
             summary.anomalies.insert(.trailingBytes)
         }
+        return declared
     }
 
     /// Fragments go through the reassembler; whole datagrams (or completed ones) to the transport decoders.

@@ -1,51 +1,57 @@
-/// An Ethernet II frame with up to two VLAN tags (IEEE 802.1Q / 802.1ad).
+/// An Ethernet II frame header (IEEE 802.3).
 ///
 /// ```
-/// +-------------------+-------------------+--------+ [+--------+-----+ ×≤2] +--------+---------
-/// | destination (6)   | source (6)        | type/  |  | TPID   | TCI |       | type   | payload
-/// |                   |                   | TPID(2)|  | (2)    | (2) |       | (2)    |
+/// +-------------------+-------------------+-----------+---------
+/// | destination (6)   | source (6)        | type (2)  | payload
+/// +-------------------+-------------------+-----------+---------
 /// ```
-/// TPIDs 0x8100, 0x88a8 and 0x9100 introduce a tag; a third tag is refused (`tooManyHeaders`).
+/// VLAN tags after the type field are decoded by `VLANTag`, wherever they occur (Ethernet, Linux cooked).
 public struct EthernetFrame: ~Escapable {
     private enum Field {
         static let destination = 0
         static let source = 6
         static let type = 12
         static let headerLength = 14
-        static let tagLength = 4
-        static let maximumTags = 2
     }
 
+    public static let headerLength = Field.headerLength
     public let bytes: Span<UInt8>
-    /// Offset of the payload (after any VLAN tags).
-    public let payloadOffset: Int
-    /// The EtherType after any VLAN tags.
-    public let etherType: EtherType
-    /// Number of VLAN tags (0...2).
-    public let tagCount: Int
 
     @_lifetime(copy bytes)
     public init(validating bytes: Span<UInt8>) throws(WireError) {
         guard bytes.count >= Field.headerLength else { throw WireError(.ethernet, .truncated, at: 0) }
-        var type = EtherType(rawValue: bytes.uint16(at: Field.type))
-        var offset = Field.headerLength
-        var tags = 0
-        while type == .vlan || type == .serviceVLAN || type == .qinqLegacy {
-            guard tags < Field.maximumTags else { throw WireError(.vlan, .tooManyHeaders, at: offset - 2) }
-            guard bytes.count >= offset + Field.tagLength else { throw WireError(.vlan, .truncated, at: offset) }
-            type = EtherType(rawValue: bytes.uint16(at: offset + 2))
-            offset += Field.tagLength
-            tags += 1
-        }
         self.bytes = bytes
-        payloadOffset = offset
-        etherType = type
-        tagCount = tags
     }
 
-    /// The VLAN identifier (12 bits) of tag `index` (0 = outermost).
-    public func vlanID(_ index: Int) -> UInt16 {
-        guard index < tagCount else { return 0 }
-        return bytes.uint16(at: Field.headerLength + index * Field.tagLength) & 0x0fff
+    public var etherType: EtherType { EtherType(rawValue: bytes.uint16(at: Field.type)) }
+}
+
+/// An IEEE 802.1Q / 802.1ad VLAN tag: the 4 bytes after a TPID (0x8100, 0x88a8, 0x9100), without the TPID.
+///
+/// ```
+/// +-----+---+--------------+------------------+
+/// | PCP |DEI| VLAN ID (12) | next type (16)   |
+/// +-----+---+--------------+------------------+
+/// ```
+public struct VLANTag: ~Escapable {
+    public static let length = 4
+    /// Tags decoded before giving up (issue #2: QinQ, two tags).
+    public static let maximumTags = 2
+
+    public let bytes: Span<UInt8>
+
+    @_lifetime(copy bytes)
+    public init(validating bytes: Span<UInt8>) throws(WireError) {
+        guard bytes.count >= Self.length else { throw WireError(.vlan, .truncated, at: 0) }
+        self.bytes = bytes
+    }
+
+    public var identifier: UInt16 { bytes.uint16(at: 0) & 0x0fff }
+    public var priority: UInt8 { bytes.uint8(at: 0) >> 5 }
+    public var nextType: EtherType { EtherType(rawValue: bytes.uint16(at: 2)) }
+
+    /// Whether `type` introduces a VLAN tag.
+    public static func isTagProtocol(_ type: EtherType) -> Bool {
+        type == .vlan || type == .serviceVLAN || type == .qinqLegacy
     }
 }
