@@ -58,8 +58,9 @@ struct NetworkAndTransportTests {
     @Test func ipv6WithHopByHop() throws {
         let bytes = Fixture.ipv6HopByHopUDP
         let packet = try IPv6Packet(validating: bytes.span)
-        let (headerLength, proto, flowLabel, hopLimit, source) =
-            (packet.headerLength, packet.transportProtocol, packet.flowLabel, packet.hopLimit, packet.source)
+        let chain = try packet.extensionChain()
+        let (headerLength, proto) = (chain.headerLength, chain.transportProtocol)
+        let (flowLabel, hopLimit, source) = (packet.flowLabel, packet.hopLimit, packet.source)
         #expect(headerLength == 48)
         #expect(proto == .udp)
         #expect(flowLabel == 0x12345)
@@ -69,6 +70,55 @@ struct NetworkAndTransportTests {
         #expect(summary.network?.version == 6)
         #expect(summary.udp?.destinationPort == 3478)
         #expect(summary.payload.length == 4)
+    }
+
+    @Test func ipv6OptionRunningPastItsHeaderIsMalformedButKeepsTheAddresses() {
+        // zeek/ipv6-mobility-dst-opts.pcap frame 1: an option of length 144 inside a 24-byte header.
+        var bytes = Array(Fixture.ipv6HopByHopUDP[0..<40])
+        bytes[6] = 60
+        bytes += [17, 0, 0xca, 0x90, 0, 0, 0, 0] + Fixture.udpDatagram(payloadLength: 4)
+        bytes[5] = UInt8(bytes.count - 40)
+        let summary = dissect(bytes, linkType: .raw)
+        #expect(summary.outcome == .malformed(WireError(.ipv6Extension, .badLength, at: 42)))
+        #expect(summary.network?.source.description == "2001:db8::1")
+        #expect(summary.transport == .none)
+    }
+
+    @Test func ipv4BadOptionIsMalformed() {
+        var bytes = Fixture.ipv4TCPSyn
+        bytes[0] = 0x46  // IHL 24: one 4-byte option word
+        bytes.insert(contentsOf: [0x82, 0x0b, 0x00, 0x00], at: 20)  // security option claiming 11 bytes
+        bytes[3] = UInt8(bytes.count)
+        let summary = dissect(bytes, linkType: .raw)
+        #expect(summary.outcome == .malformed(WireError(.ipv4, .badLength, at: 20)))
+        #expect(summary.network?.destination.description == "127.0.0.1")
+        bytes[21] = 0x04  // a well-formed 4-byte option
+        #expect(dissect(bytes, linkType: .raw).tcp?.destinationPort == 8443)
+    }
+
+    @Test func udpLengthZeroOnlyInJumbograms() {
+        var bytes = Fixture.ipv6HopByHopUDP
+        bytes[48 + 4] = 0
+        bytes[48 + 5] = 0
+        #expect(dissect(bytes, linkType: .raw).outcome == .malformed(WireError(.udp, .badLength, at: 52)))
+        bytes[4] = 0  // IPv6 payload length 0: jumbogram (RFC 2675)
+        bytes[5] = 0
+        let jumbo = dissect(bytes, linkType: .raw)
+        #expect(jumbo.anomalies.contains(.ipv6PayloadLengthZero))
+        #expect(jumbo.udp?.destinationPort == 3478)
+        #expect(jumbo.payload.length == 4)
+    }
+
+    @Test func tcpOptionsCutBySnaplenStillGiveTheHeader() {
+        let cut = Array(Fixture.ethernetIPv4TCPSyn[0..<68])  // tcpdump -s 68
+        let summary = dissect(cut, wireLength: Fixture.ethernetIPv4TCPSyn.count)
+        #expect(summary.outcome == .ok)
+        #expect(summary.tcp?.flags == .syn)
+        #expect(summary.tcp?.options.maximumSegmentSize == 65495)
+        #expect(summary.tcp?.options.windowScale == nil)
+        #expect(!summary.anomalies.contains(.tcpBadOption))
+        // The same bytes as a complete frame: the data offset lies.
+        #expect(dissect(cut).outcome == .malformed(WireError(.tcp, .truncated, at: 54)))
     }
 
     @Test func ipv6ExtensionChainIsBounded() {

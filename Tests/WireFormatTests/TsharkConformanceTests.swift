@@ -193,12 +193,13 @@ struct TsharkTable {
             value(name).map { String($0.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
         }
 
-        /// 4 or 6 for the outermost IP layer in `frame.protocols`, nil when tshark saw no IP.
+        /// 4 or 6 for the outermost IP layer in `frame.protocols`, nil when tshark decoded no IP address (it
+        /// lists `ip` even for a header it rejects, e.g. a bad version, but then prints no field of it).
         var outerIPVersion: Int? {
             guard let protocols = value("frame.protocols") else { return nil }
             for layer in protocols.split(separator: ":") {
-                if layer == "ip" { return 4 }
-                if layer == "ipv6" { return 6 }
+                if layer == "ip" { return value("ip.src") == nil ? nil : 4 }
+                if layer == "ipv6" { return value("ipv6.src") == nil ? nil : 6 }
             }
             return nil
         }

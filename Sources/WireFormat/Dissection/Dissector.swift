@@ -172,18 +172,16 @@ public final class Dissector {
     // MARK: - Network layer
 
     private func decodeIPv4(_ bytes: Span<UInt8>, base: Int, summary: inout PacketSummary) throws(WireError) {
+        func rebase(_ error: WireError) -> WireError { WireError(error.layer, error.reason, at: base + error.offset) }
         let packet: IPv4Packet
-        do throws(WireError) {
-            packet = try IPv4Packet(validating: bytes)
-        } catch {
-            throw WireError(error.layer, error.reason, at: base + error.offset)
-        }
+        do throws(WireError) { packet = try IPv4Packet(validating: bytes) } catch { throw rebase(error) }
         summary.anomalies.formUnion(packet.anomalies)
         if !packet.headerChecksumIsValid { summary.anomalies.insert(.ipv4BadChecksum) }
         let total = effectiveLength(declared: packet.totalLength, header: packet.headerLength, base: base, summary: &summary)
         var header = packet.header
         header.totalLength = total
         summary.network = header
+        do throws(WireError) { try packet.validateOptions() } catch { throw rebase(error) }
         let payload = bytes.extracting(packet.headerLength..<max(packet.headerLength, min(total, bytes.count)))
         try decodeAfterIP(
             header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: total - packet.headerLength,
@@ -191,20 +189,21 @@ public final class Dissector {
     }
 
     private func decodeIPv6(_ bytes: Span<UInt8>, base: Int, summary: inout PacketSummary) throws(WireError) {
+        func rebase(_ error: WireError) -> WireError { WireError(error.layer, error.reason, at: base + error.offset) }
         let packet: IPv6Packet
-        do throws(WireError) {
-            packet = try IPv6Packet(validating: bytes)
-        } catch {
-            throw WireError(error.layer, error.reason, at: base + error.offset)
-        }
+        do throws(WireError) { packet = try IPv6Packet(validating: bytes) } catch { throw rebase(error) }
         summary.anomalies.formUnion(packet.anomalies)
-        let total = effectiveLength(declared: packet.totalLength, header: packet.headerLength, base: base, summary: &summary)
-        var header = packet.header
-        header.totalLength = total
+        let total = effectiveLength(
+            declared: packet.totalLength, header: IPv6Packet.fixedHeaderLength, base: base, summary: &summary)
+        // The fixed header's fields are reported even when the extension chain turns out to be bad.
+        summary.network = packet.header(chain: nil, totalLength: total)
+        let chain: IPv6ExtensionChain
+        do throws(WireError) { chain = try packet.extensionChain(limit: total) } catch { throw rebase(error) }
+        let header = packet.header(chain: chain, totalLength: total)
         summary.network = header
-        let payload = bytes.extracting(packet.headerLength..<max(packet.headerLength, min(total, bytes.count)))
+        let payload = bytes.extracting(chain.headerLength..<max(chain.headerLength, min(total, bytes.count)))
         try decodeAfterIP(
-            header, payload: payload, payloadBase: base + packet.headerLength, declaredLength: total - packet.headerLength,
+            header, payload: payload, payloadBase: base + chain.headerLength, declaredLength: total - chain.headerLength,
             summary: &summary)
     }
 
@@ -270,7 +269,11 @@ public final class Dissector {
         switch proto {
         case .tcp:
             let segment: TCPSegment
-            do throws(WireError) { segment = try TCPSegment(validating: bytes) } catch { throw rebase(error) }
+            // Options cut by snaplen are tolerated; a header longer than a complete frame is not.
+            let mayBeCut = summary.anomalies.contains(.snaplenTruncated) && !inReassembled
+            do throws(WireError) {
+                segment = try TCPSegment(validating: bytes, optionsMayBeCut: mayBeCut)
+            } catch { throw rebase(error) }
             let (options, valid) = segment.parseOptions()
             if !valid { summary.anomalies.insert(.tcpBadOption) }
             let flags = segment.flags
@@ -286,7 +289,10 @@ public final class Dissector {
             setPayload(base: base, header: segment.headerLength, declared: declaredLength, present: bytes.count, &summary)
         case .udp:
             let datagram: UDPDatagram
-            do throws(WireError) { datagram = try UDPDatagram(validating: bytes) } catch { throw rebase(error) }
+            do throws(WireError) {
+                datagram = try UDPDatagram(
+                    validating: bytes, inJumbogram: summary.anomalies.contains(.ipv6PayloadLengthZero))
+            } catch { throw rebase(error) }
             let header = datagram.header
             // A first fragment carries the whole datagram's UDP length; only compare when the datagram is whole.
             let whole = summary.network?.fragment == nil || inReassembled

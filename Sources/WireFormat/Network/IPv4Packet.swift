@@ -88,6 +88,38 @@ public struct IPv4Packet: ~Escapable {
         return sum == 0xffff
     }
 
+    /// Checks the option list (RFC 791 §3.1): end-of-list and no-operation are one byte; every other option is
+    /// type, length (≥ 2, and at least the known minimum of its type), data, within the header. A bad list is
+    /// malformed, as a receiving stack (or Suricata's decoder) would drop it.
+    public func validateOptions() throws(WireError) {
+        var offset = Field.minimumHeaderLength
+        while offset < headerLength {
+            let type = bytes.uint8(at: offset)
+            if type == 0 { return }
+            if type == 1 {
+                offset += 1
+                continue
+            }
+            guard headerLength - offset >= 2 else { throw WireError(.ipv4, .badLength, at: offset) }
+            let length = Int(bytes.uint8(at: offset + 1))
+            guard length >= max(2, Self.minimumOptionLength(type)), headerLength - offset >= length else {
+                throw WireError(.ipv4, .badLength, at: offset)
+            }
+            offset += length
+        }
+    }
+
+    /// Smallest legal length per option type: record route, loose/strict source route (RFC 791: type, length,
+    /// pointer), timestamp (RFC 791: + overflow/flags), security (RFC 1108), stream id (RFC 791), router alert
+    /// (RFC 2113). Others only need the generic 2.
+    static func minimumOptionLength(_ type: UInt8) -> Int {
+        switch type {
+        case 7, 131, 137, 130: 3
+        case 68, 136, 148: 4
+        default: 2
+        }
+    }
+
     public var header: NetworkHeader {
         NetworkHeader(
             version: 4, source: source, destination: destination, timeToLive: timeToLive,

@@ -79,8 +79,11 @@ public struct ICMPMessage: ~Escapable {
             transport = quote.extracting(packet.headerLength...)
         } else {
             guard let packet = try? IPv6Packet(validating: quote) else { return nil }
-            network = packet.header
-            transport = quote.extracting(packet.headerLength...)
+            // The quote is cut: walk what is there; a chain that runs past it leaves the transport unknown.
+            let chain = try? packet.extensionChain(limit: quote.count)
+            network = packet.header(chain: chain, totalLength: packet.totalLength)
+            guard let chain else { return QuotedHeader(network: network) }
+            transport = quote.extracting(min(chain.headerLength, quote.count)...)
         }
         var result = QuotedHeader(network: network)
         let isFirstPiece = network.fragment.map(\.isFirst) ?? true

@@ -73,7 +73,9 @@ public struct TCPOptions: Hashable, Sendable {
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// ```
 /// `init(validating:)` checks the data offset against the fixed header and the buffer. Options are walked once
-/// (bounded by the header length); an impossible option length stops the walk with an anomaly.
+/// (bounded by the header length); an impossible option length stops the walk with an anomaly. When the capture's
+/// snaplen cut the frame inside the options (`-s 68` and the like), the fixed header is still read and the
+/// options only as far as they were captured.
 public struct TCPSegment: ~Escapable {
     private enum Field {
         static let sourcePort = 0
@@ -98,18 +100,24 @@ public struct TCPSegment: ~Escapable {
     }
 
     public let bytes: Span<UInt8>
+    /// The header length the data offset declares.
     public let headerLength: Int
+    /// How much of the header is present (less than `headerLength` only when the options were cut by snaplen).
+    public let capturedHeaderLength: Int
 
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>) throws(WireError) {
+    public init(validating bytes: Span<UInt8>, optionsMayBeCut: Bool = false) throws(WireError) {
         guard bytes.count >= Field.minimumHeaderLength else { throw WireError(.tcp, .truncated, at: 0) }
         let dataOffset = Int(bytes.uint8(at: Field.offsetAndFlags) >> 4) * 4
         guard dataOffset >= Field.minimumHeaderLength else {
             throw WireError(.tcp, .badHeaderLength, at: Field.offsetAndFlags)
         }
-        guard dataOffset <= bytes.count else { throw WireError(.tcp, .truncated, at: Field.minimumHeaderLength) }
+        guard dataOffset <= bytes.count || optionsMayBeCut else {
+            throw WireError(.tcp, .truncated, at: Field.minimumHeaderLength)
+        }
         self.bytes = bytes
         headerLength = dataOffset
+        capturedHeaderLength = min(dataOffset, bytes.count)
     }
 
     public var sourcePort: UInt16 { bytes.uint16(at: Field.sourcePort) }
@@ -125,6 +133,8 @@ public struct TCPSegment: ~Escapable {
     public func parseOptions() -> (options: TCPOptions, valid: Bool) {
         var options = TCPOptions()
         var offset = Field.minimumHeaderLength
+        let cut = capturedHeaderLength < headerLength
+        let headerLength = capturedHeaderLength
         while offset < headerLength {
             let kind = bytes.uint8(at: offset)
             if kind == OptionKind.endOfList { break }
@@ -132,9 +142,10 @@ public struct TCPSegment: ~Escapable {
                 offset += 1
                 continue
             }
-            guard headerLength - offset >= 2 else { return (options, false) }
+            guard headerLength - offset >= 2 else { return (options, cut) }
             let length = Int(bytes.uint8(at: offset + 1))
-            guard length >= 2, headerLength - offset >= length else { return (options, false) }
+            guard length >= 2 else { return (options, false) }
+            guard headerLength - offset >= length else { return (options, cut) }
             switch (kind, length) {
             case (OptionKind.maximumSegmentSize, 4):
                 options.maximumSegmentSize = bytes.uint16(at: offset + 2)

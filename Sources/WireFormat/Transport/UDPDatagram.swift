@@ -14,7 +14,8 @@ public struct UDPHeader: Hashable, Sendable {
 /// |     Length      |    Checksum     |
 /// +--------+--------+--------+--------+
 /// ```
-/// A length field below 8 is malformed. A length that disagrees with the IP payload is an anomaly; the IP
+/// A length field below 8 is malformed, except 0 in an IPv6 jumbogram (RFC 2675 §4), where the IP layer
+/// carries the length. A length that disagrees with the IP payload is an anomaly; the IP
 /// payload length wins, as in tshark, because UDP length can lie where IP cannot without breaking delivery.
 public struct UDPDatagram: ~Escapable {
     private enum Field {
@@ -29,9 +30,10 @@ public struct UDPDatagram: ~Escapable {
     public let bytes: Span<UInt8>
 
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>) throws(WireError) {
+    public init(validating bytes: Span<UInt8>, inJumbogram: Bool = false) throws(WireError) {
         guard bytes.count >= Field.headerLength else { throw WireError(.udp, .truncated, at: 0) }
-        guard bytes.uint16(at: Field.length) >= Field.headerLength else {
+        let length = bytes.uint16(at: Field.length)
+        guard length >= Field.headerLength || (length == 0 && inJumbogram) else {
             throw WireError(.udp, .badLength, at: Field.length)
         }
         self.bytes = bytes

@@ -1,0 +1,125 @@
+import Blockscope
+import FlowTracking
+import PacketCapture
+import WireFormat
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One analysis run shared by `analyze` and `live`: frames from capture handles into the analyzer, flows and
+/// statistics out through the report, progress and rates on standard error.
+final class AnalysisRun {
+    let analyzer: Analyzer
+    let report: Report
+    let output = OutputBuffer()
+    private let progress: Progress
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+    private var flowsWritten = 0
+    private var evictedSeen = 0
+    private var headerWritten = false
+    private(set) var warnings: [String] = []
+    var files: [String] = []
+
+    init(options: OutputOptions) {
+        analyzer = Analyzer(configuration: .init(maximumFlows: options.maxFlows))
+        report = Report(json: options.json, output: output)
+        start = clock.now
+        progress = Progress(enabled: !options.quiet && Terminal.standardErrorIsTerminal)
+    }
+
+    /// Reads every frame of `handle` into the analyzer. Returns the capture layer's summary.
+    @discardableResult
+    func read(_ handle: PcapHandle, stopAfter limit: Int? = nil, tick: (() -> Void)? = nil) throws(CaptureError)
+        -> CaptureSummary
+    {
+        var seen = 0
+        let summary = try handle.forEachFrame(tick: { [self] in
+            progress.update(analyzer.statistics, force: false, clock: clock, start: start)
+            tick?()
+        }) { [self] frame, bytes in
+            analyzer.process(bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength)
+            if analyzer.flows.evictedCount != evictedSeen { writeEvicted() }
+            seen += 1
+            if seen & 0x3ff == 0 {
+                progress.update(analyzer.statistics, force: false, clock: clock, start: start)
+                tick?()
+            }
+            if let limit, seen >= limit { handle.breakLoop() }
+        }
+        if let warning = summary.warning {
+            warnings.append(warning.description)
+            Terminal.standardError.write("blockscope: \(warning.description)\n")
+        }
+        return summary
+    }
+
+    private func writeEvicted() {
+        evictedSeen = analyzer.flows.evictedCount
+        for flow in analyzer.flows.takeEvicted() { write(flow, .evicted) }
+    }
+
+    private func write(_ flow: Flow, _ reason: Report.EndReason) {
+        if !headerWritten {
+            headerWritten = true
+            report.writeFlowHeader()
+        }
+        report.write(flow, endReason: reason)
+        flowsWritten += 1
+    }
+
+    /// Writes the remaining flows and the statistics, then the rate line on standard error.
+    func finish(statistics capture: CaptureStatistics? = nil, quiet: Bool) {
+        progress.clear()
+        for flow in analyzer.finish() { write(flow, .captureEnd) }
+        let elapsed = start.duration(to: clock.now)
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        let reassembler = analyzer.dissector.reassembler
+        if !report.json { output.write("\n") }
+        report.writeStatistics(
+            analyzer.statistics,
+            .init(
+                files: files, flows: flowsWritten, evicted: analyzer.flows.evictedCount,
+                fragments: (reassembler.reassembledCount, reassembler.expiredCount, reassembler.evictedCount),
+                warnings: warnings, kernelDrops: capture.map { Int($0.droppedByKernel) },
+                interfaceDrops: capture.map { Int($0.droppedByInterface) }, elapsedNanoseconds: nanoseconds))
+        output.flush()
+        if !quiet {
+            let statistics = analyzer.statistics
+            let seconds = max(Double(nanoseconds) / 1e9, 1e-9)
+            Terminal.standardError.write(
+                "blockscope: \(statistics.packets) packets (\(Format.bytes(statistics.bytes))) in "
+                    + "\(Format.decimal(seconds, places: 3)) s: "
+                    + "\(Format.decimal(Double(statistics.packets) / seconds, places: 0)) packets/s, "
+                    + "\(Format.decimal(Double(statistics.bytes) / seconds / 1e6, places: 1)) MB/s\n")
+        }
+    }
+}
+
+/// A progress line on standard error, redrawn at most twice a second, only when standard error is a terminal.
+final class Progress {
+    let enabled: Bool
+    private var lastDraw: ContinuousClock.Instant?
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ statistics: TrafficStatistics, force: Bool, clock: ContinuousClock, start: ContinuousClock.Instant) {
+        guard enabled else { return }
+        let now = clock.now
+        if !force, let lastDraw, lastDraw.duration(to: now) < .milliseconds(500) { return }
+        lastDraw = now
+        let elapsed = start.duration(to: now)
+        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-9)
+        Terminal.standardError.write(
+            "\r\u{1b}[K  \(statistics.packets) packets, \(Format.bytes(statistics.bytes)), "
+                + "\(Format.decimal(Double(statistics.packets) / seconds, places: 0)) packets/s")
+        drawn = true
+    }
+
+    func clear() {
+        if drawn { Terminal.standardError.write("\r\u{1b}[K") }
+        drawn = false
+    }
+}

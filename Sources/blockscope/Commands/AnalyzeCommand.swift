@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import PacketCapture
+
+/// `blockscope analyze FILE...`: read captures (streaming, as one stream in the order given) and report
+/// packets by link type and protocol, malformed and skipped packets by reason, and the flows.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyze pcap/pcapng files: packets, protocols, malformed packets and flows.",
+        discussion: "Files are read in the order given, as one stream: a flow split across files is one flow."
+    )
+
+    @Argument(help: "pcap or pcapng files.")
+    var files: [String]
+
+    @OptionGroup var filter: FilterOption
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        do {
+            // Every file must open before any is read: a typo in the fifth file should not cost a long run.
+            for file in files { try PcapHandle.openOffline(path: file).close() }
+            let run = AnalysisRun(options: output)
+            run.files = files
+            for file in files {
+                let handle = try PcapHandle.openOffline(path: file)
+                defer { handle.close() }
+                try handle.setFilter(filter.filter)
+                try run.read(handle)
+            }
+            run.finish(quiet: output.quiet)
+        } catch {
+            throw Failure.exit(error)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import PacketCapture
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `blockscope live -i IFACE`: the same analysis as `analyze`, on a live interface, until interrupted.
+struct LiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "Analyze live traffic on an interface until SIGINT/SIGTERM (needs root or CAP_NET_RAW).",
+        discussion: """
+            Once the capture is open, root privileges are dropped to --user (as tcpdump -Z does), so that the
+            parser of hostile traffic never runs as root.
+            """
+    )
+
+    @Option(name: [.customShort("i"), .long], help: "Interface to capture on, e.g. eth0 or lo.")
+    var interface: String
+
+    @OptionGroup var filter: FilterOption
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: "Bytes captured per packet.")
+    var snaplen: Int = 262_144
+
+    @Option(name: .long, help: "Kernel capture buffer, in MiB.")
+    var bufferSize: Int = 4
+
+    @Flag(name: .long, help: "Do not put the interface into promiscuous mode.")
+    var noPromiscuous = false
+
+    @Option(name: .long, help: "User to become once the capture is open (when started as root).")
+    var user: String = "nobody"
+
+    @Flag(name: .long, help: "Keep root privileges (not recommended).")
+    var noDropPrivileges = false
+
+    @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.")
+    var count: Int?
+
+    @Option(name: .long, help: "Stop after this many seconds.")
+    var duration: Double?
+
+    func validate() throws {
+        if snaplen < 68 || snaplen > 262_144 { throw ValidationError("--snaplen must be between 68 and 262144") }
+        if bufferSize < 1 || bufferSize > 2048 { throw ValidationError("--buffer-size must be 1...2048 MiB") }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+    }
+
+    func run() throws {
+        do {
+            let handle = try PcapHandle.openLive(
+                LiveOptions(
+                    interface: interface, snaplen: snaplen, promiscuous: !noPromiscuous, immediateMode: true,
+                    bufferSize: bufferSize << 20, filter: filter.filter))
+            defer { handle.close() }
+            handle.installSignalHandlers()
+            if !noDropPrivileges { try PcapHandle.dropPrivileges(toUser: user) }
+            let run = AnalysisRun(options: output)
+            run.files = []
+            let clock = ContinuousClock()
+            let deadline = duration.map { clock.now.advanced(by: .milliseconds(Int64($0 * 1000))) }
+            let checkDeadline = {
+                if let deadline, clock.now >= deadline { handle.breakLoop() }
+            }
+            let summary = try run.read(handle, stopAfter: count, tick: checkDeadline)
+            run.finish(statistics: summary.statistics ?? (try? handle.stats()), quiet: output.quiet)
+        } catch {
+            throw Failure.exit(error)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import WireFormat
+
+/// Text formatting used by reports: times in UTC, sizes and rates. Only called when printing.
+enum Format {
+    /// `2026-11-24 23:45:01.123456789` (UTC), computed without a calendar library (days-from-civil inverse).
+    static func dateTime(_ time: Timestamp, fractionDigits: Int = 9) -> String {
+        let seconds = time.seconds
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        var text = "\(year)-\(pad(month, 2))-\(pad(day, 2)) \(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+        if fractionDigits > 0 {
+            let fraction = pad(time.subsecondNanoseconds, 9)
+            text += "." + fraction.prefix(fractionDigits)
+        }
+        return text
+    }
+
+    /// Howard Hinnant's civil-from-days: days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// Seconds with 3 decimals, e.g. `0.555`.
+    static func seconds(_ nanoseconds: Int64) -> String { decimal(Double(nanoseconds) / 1e9, places: 3) }
+
+    static func decimal(_ value: Double, places: Int) -> String {
+        guard value.isFinite else { return "-" }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int64(scaled / scale)
+        let fraction = Int64(scaled) - whole * Int64(scale)
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        return places == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(pad(fraction, places))"
+    }
+
+    /// Bytes in SI units as tcpdump/Wireshark users read them: `5.2 kB`, `1.3 MB`.
+    static func bytes(_ count: Int) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : "\(decimal(value, places: 1)) \(units[unit])"
+    }
+
+    /// `address:port`, with IPv6 addresses in brackets.
+    static func endpoint(_ address: IPAddress, _ port: UInt16?) -> String {
+        guard let port else { return address.description }
+        return address.isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+    }
+
+    static func padded(_ text: String, _ width: Int, right: Bool = false) -> String {
+        guard text.count < width else { return text }
+        let fill = String(repeating: " ", count: width - text.count)
+        return right ? fill + text : text + fill
+    }
+}

@@ -1,0 +1,137 @@
+import Blockscope
+import FlowTracking
+import WireFormat
+
+/// Writes flows and statistics as the text report or as JSON lines (schema 1, docs/OUTPUT.md).
+struct Report {
+    static let schema = 1
+    let json: Bool
+    let output: OutputBuffer
+
+    /// Why a flow record is written (Zeek-like `end_reason`; the flow tracker proper adds fin/rst/idle-timeout).
+    enum EndReason: String {
+        case captureEnd = "capture-end"
+        case evicted
+    }
+
+    // MARK: - Flows
+
+    func writeFlowHeader() {
+        guard !json else { return }
+        output.write("\nFlows:\n")
+        output.write(
+            "  " + Format.padded("start (UTC)", 27) + Format.padded("proto", 6) + Format.padded("originator", 42)
+                + Format.padded("responder", 42) + Format.padded("pkts →/←", 14, right: true)
+                + Format.padded("payload →/←", 22, right: true) + Format.padded("duration", 11, right: true) + "\n")
+    }
+
+    func write(_ flow: Flow, endReason: EndReason) {
+        if json {
+            var line = JSONLine()
+            line.add("type", "flow")
+            line.add("schema", Self.schema)
+            line.add("ts", epoch: flow.firstSeen.seconds, subsecond: flow.firstSeen.subsecondNanoseconds)
+            line.add("duration", seconds: flow.duration)
+            line.add("proto", Self.protocolName(flow.key.transportProtocol))
+            line.add("orig_h", flow.originator.address.description)
+            line.add("orig_p", Int(flow.originator.port))
+            line.add("resp_h", flow.responder.address.description)
+            line.add("resp_p", Int(flow.responder.port))
+            line.add("orig_pkts", flow.orig.packets)
+            line.add("resp_pkts", flow.resp.packets)
+            line.add("orig_bytes", flow.orig.payloadBytes)
+            line.add("resp_bytes", flow.resp.payloadBytes)
+            line.add("orig_ip_bytes", flow.orig.ipBytes)
+            line.add("resp_ip_bytes", flow.resp.ipBytes)
+            line.add("end_reason", endReason.rawValue)
+            output.write(line.finished + "\n")
+            return
+        }
+        let packets = "\(flow.orig.packets)/\(flow.resp.packets)"
+        let bytes = "\(flow.orig.payloadBytes)/\(flow.resp.payloadBytes)"
+        var text = "  " + Format.padded(Format.dateTime(flow.firstSeen, fractionDigits: 6), 27)
+            + Format.padded(Self.protocolName(flow.key.transportProtocol), 6)
+            + Format.padded(Format.endpoint(flow.originator.address, flow.originator.port), 42)
+            + Format.padded(Format.endpoint(flow.responder.address, flow.responder.port), 42)
+            + Format.padded(packets, 14, right: true) + Format.padded(bytes, 22, right: true)
+            + Format.padded(Format.seconds(flow.duration) + " s", 11, right: true)
+        if endReason == .evicted { text += "  (evicted)" }
+        output.write(text + "\n")
+    }
+
+    static func protocolName(_ proto: IPProtocol) -> String { proto.name }
+
+    // MARK: - Statistics
+
+    struct RunFacts {
+        var files: [String]
+        var flows: Int
+        var evicted: Int
+        var fragments: (reassembled: Int, expired: Int, evicted: Int)
+        var warnings: [String]
+        var kernelDrops: Int?
+        var interfaceDrops: Int?
+        var elapsedNanoseconds: Int64
+    }
+
+    func writeStatistics(_ statistics: TrafficStatistics, _ facts: RunFacts) {
+        if json {
+            var line = JSONLine()
+            line.add("type", "stats")
+            line.add("schema", Self.schema)
+            line.add("packets", statistics.packets)
+            line.add("bytes", statistics.bytes)
+            line.add("captured_bytes", statistics.capturedBytes)
+            line.add("by_link_type", counts: statistics.linkTypeCounts)
+            line.add("by_protocol", counts: statistics.protocolCounts)
+            line.add("malformed", counts: statistics.malformedCounts)
+            line.add("skipped", counts: statistics.skippedCounts)
+            line.add("anomalies", counts: statistics.anomalyCounts)
+            var fragments = JSONLine()
+            fragments.add("reassembled", facts.fragments.reassembled)
+            fragments.add("expired", facts.fragments.expired)
+            fragments.add("evicted", facts.fragments.evicted)
+            line.add("fragments", object: fragments)
+            line.add("flows", facts.flows)
+            line.add("evicted", facts.evicted)
+            line.add("kernel_drops", facts.kernelDrops)
+            line.add("interface_drops", facts.interfaceDrops)
+            line.add("first_ts", statistics.firstTimestamp.map { $0.description })
+            line.add("last_ts", statistics.lastTimestamp.map { $0.description })
+            line.add("elapsed", seconds: facts.elapsedNanoseconds)
+            line.add("files", strings: facts.files)
+            line.add("warnings", strings: facts.warnings)
+            output.write(line.finished + "\n")
+            return
+        }
+        var text = ""
+        let span: String
+        if let first = statistics.firstTimestamp, let last = statistics.lastTimestamp {
+            span = ", \(Format.seconds(last.nanoseconds(since: first))) s of traffic from "
+                + "\(Format.dateTime(first, fractionDigits: 0)) to \(Format.dateTime(last, fractionDigits: 0)) UTC"
+        } else {
+            span = ""
+        }
+        text += "\(statistics.packets) packets, \(Format.bytes(statistics.bytes))\(span)\n"
+        text += "  link types: \(Self.list(statistics.linkTypeCounts))\n"
+        text += "  protocols:  \(Self.list(statistics.protocolCounts))\n"
+        text += "  malformed:  \(Self.list(statistics.malformedCounts))\n"
+        text += "  skipped:    \(Self.list(statistics.skippedCounts))\n"
+        text += "  anomalies:  \(Self.list(statistics.anomalyCounts))\n"
+        if facts.fragments.reassembled + facts.fragments.expired + facts.fragments.evicted > 0 {
+            text += "  fragments:  \(facts.fragments.reassembled) datagrams reassembled, "
+                + "\(facts.fragments.expired) timed out, \(facts.fragments.evicted) evicted\n"
+        }
+        text += "  flows:      \(facts.flows)" + (facts.evicted > 0 ? " (\(facts.evicted) evicted when the table was full)" : "")
+            + "\n"
+        if let drops = facts.kernelDrops {
+            text += "  kernel drops: \(drops)" + (facts.interfaceDrops.map { ", interface drops: \($0)" } ?? "") + "\n"
+        }
+        for warning in facts.warnings { text += "  warning: \(warning)\n" }
+        output.write(text)
+    }
+
+    static func list(_ counts: [(String, Int)]) -> String {
+        counts.isEmpty ? "none" : counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+    }
+}
