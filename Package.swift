@@ -42,7 +42,8 @@ let package = Package(
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Blockscope", "PacketCapture", "WireFormat", "FlowTracking", "TestSupport"]
+            // The CLI is a dependency so that `swift test` builds the binary these tests run.
+            dependencies: ["Blockscope", "PacketCapture", "WireFormat", "FlowTracking", "TestSupport", "blockscope"]
         ),
     ]
 )

@@ -37,6 +37,13 @@ enum SignalStop {
             action.sa_flags = 0
             sigaction(signalNumber, &action, nil)
         }
+        // A parent may have started us with these signals blocked (test runners and some supervisors leave
+        // their thread's mask to children): a handler that never runs would make the capture unstoppable.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// Called before a handle is closed so that the handler never touches a closed `pcap_t`.

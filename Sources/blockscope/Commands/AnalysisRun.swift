@@ -72,6 +72,11 @@ final class AnalysisRun {
     /// Writes the remaining flows and the statistics, then the rate line on standard error.
     func finish(statistics capture: CaptureStatistics? = nil, quiet: Bool) {
         progress.clear()
+        for (linkType, count) in analyzer.statistics.byLinkType.sorted(by: { $0.key < $1.key }) where !linkType.isSupported {
+            let message = "link type \(linkType.rawValue) is not supported: its \(count) frame(s) were counted and skipped"
+            warnings.append(message)
+            Terminal.standardError.write("blockscope: warning: \(message)\n")
+        }
         for flow in analyzer.finish() { write(flow, .captureEnd) }
         let elapsed = start.duration(to: clock.now)
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000

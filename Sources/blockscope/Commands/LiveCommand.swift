@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import PacketCapture
 
 #if canImport(Glibc)
@@ -61,12 +62,12 @@ struct LiveCommand: ParsableCommand {
             if !noDropPrivileges { try PcapHandle.dropPrivileges(toUser: user) }
             let run = AnalysisRun(options: output)
             run.files = []
-            let clock = ContinuousClock()
-            let deadline = duration.map { clock.now.advanced(by: .milliseconds(Int64($0 * 1000))) }
-            let checkDeadline = {
-                if let deadline, clock.now >= deadline { handle.breakLoop() }
+            // libpcap wakes a blocked read on pcap_breakloop, so a timer on another thread ends an idle capture too.
+            if let duration {
+                let breaker = handle.loopBreaker
+                DispatchQueue.global().asyncAfter(deadline: .now() + duration) { breaker.breakLoop() }
             }
-            let summary = try run.read(handle, stopAfter: count, tick: checkDeadline)
+            let summary = try run.read(handle, stopAfter: count)
             run.finish(statistics: summary.statistics ?? (try? handle.stats()), quiet: output.quiet)
         } catch {
             throw Failure.exit(error)

@@ -1,0 +1,157 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `blockscope analyze` and `inspect` on the project's own capture, checked against the truth file the recording
+/// script derived from tshark; and every error path a user can hit.
+@Suite("blockscope analyze / inspect")
+struct AnalyzeCommandTests {
+    static let capture = "Captures/loopback-facetime-tls.pcap"
+
+    struct Truth: Decodable {
+        struct Endpoint: Decodable {
+            var addr: String
+            var port: Int
+        }
+        struct Flow: Decodable {
+            var proto: String
+            var client: Endpoint
+            var server: Endpoint
+            var frames_client_to_server: Int
+            var frames_server_to_client: Int
+            var tcp: TCP?
+        }
+        struct TCP: Decodable {
+            var payload_bytes_client_to_server: Int
+            var payload_bytes_server_to_client: Int
+        }
+        var frames: Int
+        var flows: [Flow]
+    }
+
+    @Test func jsonFlowsMatchTheTruthFile() throws {
+        let truthData = try Data(contentsOf: Lab.packageRoot.appendingPathComponent("Captures/loopback-facetime-tls.truth.json"))
+        let truth = try JSONDecoder().decode(Truth.self, from: truthData)
+        let result = try CLI.run(["analyze", "--json", Self.capture])
+        #expect(result.status == 0, "\(result.standardError)")
+        let objects = try CLI.objects(result.standardOutput)
+        let flows = objects.filter { $0["type"] as? String == "flow" }
+        let stats = try #require(objects.last)
+        #expect(stats["type"] as? String == "stats")
+        #expect(stats["packets"] as? Int == truth.frames)
+        #expect(flows.count == truth.flows.count)
+        for expected in truth.flows {
+            let match = flows.first {
+                $0["orig_p"] as? Int == expected.client.port && $0["resp_p"] as? Int == expected.server.port
+            }
+            let flow = try #require(match, "no flow \(expected.client.port) → \(expected.server.port)")
+            #expect(flow["schema"] as? Int == 1)
+            #expect(flow["proto"] as? String == expected.proto)
+            #expect(flow["orig_h"] as? String == expected.client.addr)
+            #expect(flow["resp_h"] as? String == expected.server.addr)
+            #expect(flow["orig_pkts"] as? Int == expected.frames_client_to_server)
+            #expect(flow["resp_pkts"] as? Int == expected.frames_server_to_client)
+            #expect(flow["end_reason"] as? String == "capture-end")
+            if let tcp = expected.tcp {
+                #expect(flow["orig_bytes"] as? Int == tcp.payload_bytes_client_to_server)
+                #expect(flow["resp_bytes"] as? Int == tcp.payload_bytes_server_to_client)
+            }
+        }
+        #expect(result.standardError.contains("packets/s"))
+        #expect(result.standardError.contains("MB/s"))
+    }
+
+    @Test func textReportNamesFlowsAndCounts() throws {
+        let result = try CLI.run(["analyze", Self.capture])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("127.0.0.1:40798"))
+        #expect(result.standardOutput.contains("127.0.0.1:8443"))
+        #expect(result.standardOutput.contains("link types: ethernet 30"))
+        #expect(result.standardOutput.contains("flows:      3"))
+    }
+
+    @Test func sameFileTwiceGivesTheSameFlows() throws {
+        func flowLines() throws -> [String] {
+            try CLI.run(["analyze", "--json", Self.capture]).lines.filter { $0.contains("\"type\":\"flow\"") }
+        }
+        #expect(try flowLines() == flowLines())
+    }
+
+    @Test func filterNarrowsTheFlows() throws {
+        let result = try CLI.run(["analyze", "--json", "--filter", "udp", Self.capture])
+        #expect(result.status == 0)
+        let flows = try CLI.objects(result.standardOutput).filter { $0["type"] as? String == "flow" }
+        #expect(flows.count == 1)
+        #expect(flows.first?["proto"] as? String == "udp")
+    }
+
+    @Test func inspectPrintsOneLinePerPacket() throws {
+        let result = try CLI.run(["inspect", Self.capture, "-c", "4"])
+        #expect(result.status == 0)
+        #expect(result.lines.count == 4)
+        #expect(result.lines[0].contains("127.0.0.1:40798 > 127.0.0.1:8443 TCP [S]"))
+        #expect(result.lines[0].contains("ttl=64"))
+        #expect(result.lines[1].contains("TCP [S.]"))
+        let all = try CLI.run(["inspect", Self.capture])
+        #expect(all.lines.count == 30)
+        #expect(all.lines.last?.contains("TCP [R.]") == true)
+    }
+
+    // MARK: - Errors: a clear message and exit status 2, never a crash
+
+    @Test func missingFile() throws {
+        let result = try CLI.run(["analyze", "/nonexistent/capture.pcap"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("blockscope: error: /nonexistent/capture.pcap: no such file"))
+    }
+
+    @Test func notACapture() throws {
+        let path = Lab.temporaryPath(".pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("GET / HTTP/1.1\r\nHost: example\r\n\r\n".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try CLI.run(["analyze", path])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("not a pcap or pcapng file"))
+        let empty = Lab.temporaryPath(".pcap")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let emptyResult = try CLI.run(["inspect", empty])
+        #expect(emptyResult.status == 2)
+        #expect(emptyResult.standardError.contains("empty"))
+    }
+
+    @Test func aBadFileAmongGoodOnesStopsBeforeReading() throws {
+        let result = try CLI.run(["analyze", Self.capture, "/nonexistent.pcap"])
+        #expect(result.status == 2)
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test func badFilterShowsLibpcapsMessage() throws {
+        let result = try CLI.run(["analyze", "--filter", "tcp port banana", Self.capture])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("bad BPF filter \"tcp port banana\""))
+    }
+
+    @Test func truncatedFileKeepsWhatWasReadAndWarns() throws {
+        let original = try Data(contentsOf: Lab.packageRoot.appendingPathComponent(Self.capture))
+        let path = Lab.temporaryPath(".pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try original.prefix(original.count - 20).write(to: URL(fileURLWithPath: path))
+        let result = try CLI.run(["analyze", "--json", path])
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("truncated"))
+        let stats = try #require(try CLI.objects(result.standardOutput).last)
+        #expect(stats["packets"] as? Int == 29)
+        #expect((stats["warnings"] as? [String])?.first?.contains("byte offset") == true)
+    }
+
+    @Test func usageErrors() throws {
+        #expect(try CLI.run(["analyze"]).status != 0)
+        #expect(try CLI.run(["inspect", Self.capture, "-c", "0"]).status != 0)
+        #expect(try CLI.run(["analyze", "--max-flows", "0", Self.capture]).status != 0)
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.standardOutput.contains("analyze"))
+        #expect(help.standardOutput.contains("live"))
+    }
+}
