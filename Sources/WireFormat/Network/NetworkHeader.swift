@@ -1,5 +1,20 @@
 /// What Blockscope keeps of an IPv4 or IPv6 header: a small value for flows, rules and tests.
 public struct NetworkHeader: Hashable, Sendable {
+    public init(version: UInt8, source: IPAddress, destination: IPAddress, timeToLive: UInt8, identification: UInt32, transportProtocol: IPProtocol, trafficClass: UInt8, flowLabel: UInt32, headerLength: Int, totalLength: Int, dontFragment: Bool, fragment: Fragment?) {
+        self.version = version
+        self.source = source
+        self.destination = destination
+        self.timeToLive = timeToLive
+        self.identification = identification
+        self.transportProtocol = transportProtocol
+        self.trafficClass = trafficClass
+        self.flowLabel = flowLabel
+        self.headerLength = headerLength
+        self.totalLength = totalLength
+        self.dontFragment = dontFragment
+        self.fragment = fragment
+    }
+
     /// 4 or 6.
     public var version: UInt8
     public var source: IPAddress
@@ -24,6 +39,11 @@ public struct NetworkHeader: Hashable, Sendable {
     public var fragment: Fragment?
 
     public struct Fragment: Hashable, Sendable {
+        public init(offset: Int, moreFragments: Bool) {
+            self.offset = offset
+            self.moreFragments = moreFragments
+        }
+
         /// Offset of this fragment's data in the original datagram's payload, in bytes.
         public var offset: Int
         public var moreFragments: Bool

@@ -33,6 +33,18 @@ public struct TCPFlags: OptionSet, Hashable, Sendable {
 
 /// What Blockscope keeps of a TCP header, options included.
 public struct TCPHeader: Hashable, Sendable {
+    public init(sourcePort: UInt16, destinationPort: UInt16, sequenceNumber: UInt32, acknowledgmentNumber: UInt32, flags: TCPFlags, window: UInt16, urgentPointer: UInt16, headerLength: Int, options: TCPOptions) {
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.sequenceNumber = sequenceNumber
+        self.acknowledgmentNumber = acknowledgmentNumber
+        self.flags = flags
+        self.window = window
+        self.urgentPointer = urgentPointer
+        self.headerLength = headerLength
+        self.options = options
+    }
+
     public var sourcePort: UInt16
     public var destinationPort: UInt16
     public var sequenceNumber: UInt32

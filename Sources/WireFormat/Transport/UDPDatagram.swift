@@ -1,5 +1,11 @@
 /// What Blockscope keeps of a UDP header.
 public struct UDPHeader: Hashable, Sendable {
+    public init(sourcePort: UInt16, destinationPort: UInt16, length: UInt16) {
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.length = length
+    }
+
     public var sourcePort: UInt16
     public var destinationPort: UInt16
     /// The length field (header + payload), as sent.
