@@ -18,7 +18,7 @@ struct Report {
 
     func writeFlowHeader() {
         guard !json else { return }
-        output.write("\nFlows:\n")
+        output.write("Flows:\n")
         output.write(
             "  " + Format.padded("start (UTC)", 27) + Format.padded("proto", 6) + Format.padded("originator", 42)
                 + Format.padded("responder", 42) + Format.padded("pkts →/←", 14, right: true)
