@@ -22,8 +22,8 @@ public struct TrafficStatistics: Sendable {
         bytes += summary.wireLength
         capturedBytes += summary.capturedLength
         byLinkType[summary.linkType, default: 0] += 1
-        if firstTimestamp == nil || summary.timestamp < firstTimestamp! { firstTimestamp = summary.timestamp }
-        if lastTimestamp == nil || summary.timestamp > lastTimestamp! { lastTimestamp = summary.timestamp }
+        firstTimestamp = min(firstTimestamp ?? summary.timestamp, summary.timestamp)
+        lastTimestamp = max(lastTimestamp ?? summary.timestamp, summary.timestamp)
         switch summary.outcome {
         case .ok:
             byProtocol[ProtocolKey(summary), default: 0] += 1

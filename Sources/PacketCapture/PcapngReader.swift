@@ -111,9 +111,10 @@ struct PcapngReader {
                     linkType: Self.linkType(fromFile: u16(at: body)), snaplen: u32(at: body + 4))
                 readInterfaceOptions(from: body + 8, to: body + bodyLength, into: &interface)
                 interfaces.append(interface)
-            case BlockType.enhancedPacket:
-                guard bodyLength >= 20 else { return finish(malformed(start, "enhanced packet block too short")) }
-                let id = Int(u32(at: body))
+            case BlockType.enhancedPacket, BlockType.obsoletePacket:
+                // The same layout, but the obsolete Packet Block has a 16-bit interface id (and drop count).
+                guard bodyLength >= 20 else { return finish(malformed(start, "packet block too short")) }
+                let id = type == BlockType.enhancedPacket ? Int(u32(at: body)) : Int(u16(at: body))
                 let captured = Int(u32(at: body + 12))
                 guard id < interfaces.count else { return finish(malformed(start, "packet for undeclared interface \(id)")) }
                 guard captured <= bodyLength - 20 else {
@@ -134,18 +135,6 @@ struct PcapngReader {
                 return .packet(Packet(
                     dataOffset: body + 4, capturedLength: captured, originalLength: original, timestamp: nil,
                     linkType: interface.linkType, interfaceIndex: 0))
-            case BlockType.obsoletePacket:
-                guard bodyLength >= 20 else { return finish(malformed(start, "packet block too short")) }
-                let id = Int(u16(at: body))
-                let captured = Int(u32(at: body + 12))
-                guard id < interfaces.count else { return finish(malformed(start, "packet for undeclared interface \(id)")) }
-                guard captured <= bodyLength - 20 else {
-                    return finish(malformed(start, "captured length \(captured) exceeds its block"))
-                }
-                let time = timestamp(high: u32(at: body + 4), low: u32(at: body + 8), interface: interfaces[id])
-                return .packet(Packet(
-                    dataOffset: body + 20, capturedLength: captured, originalLength: Int(u32(at: body + 16)),
-                    timestamp: time, linkType: interfaces[id].linkType, interfaceIndex: id))
             case BlockType.custom, BlockType.customNoCopy:
                 return .customBlock
             default:

@@ -84,6 +84,33 @@ struct LiveCommandTests {
         #expect(badUser.standardError.contains("no such user"))
     }
 
+    /// As root, the test can still see what an unprivileged user gets: the binary run as nobody via setpriv.
+    @Test func withoutPrivilegesTheErrorSaysWhatIsNeeded() throws {
+        let setpriv = "/usr/bin/setpriv"
+        try #require(FileManager.default.isExecutableFile(atPath: setpriv), "setpriv (util-linux) is needed")
+        // A copy nobody can execute, wherever the build directory is.
+        let directory = Lab.temporaryPath("-bin")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let copy = directory + "/blockscope"
+        try FileManager.default.copyItem(atPath: CLI.binary.path, toPath: copy)
+        chmod(directory, 0o755)
+        chmod(copy, 0o755)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: setpriv)
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", copy,
+                             "live", "-i", "lo", "--duration", "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(text.contains("live capture needs root or CAP_NET_RAW"), "\(text)")
+    }
+
     @Test func durationAndCountStopTheCapture() throws {
         let start = Date()
         let result = try CLI.run(["live", "-i", "lo", "--quiet", "--filter", "udp and dst port 9", "--duration", "0.5"], timeout: 20)

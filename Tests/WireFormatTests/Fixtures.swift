@@ -65,6 +65,16 @@ enum Fixture {
         [0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 0x04, 0x06, 1, 2, 3, 4, 5, 6, 0, 0] + ipv4TCPSyn
     }
 
+    /// Hand-built: Ethernet, PPPoE session (RFC 2516), PPP protocol IPv4, then the SYN.
+    static var pppoeTCPSyn: [UInt8] {
+        Array(repeating: 0, count: 12) + [0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x3e, 0x00, 0x21] + ipv4TCPSyn
+    }
+
+    /// Hand-built: Ethernet, two MPLS labels (RFC 3032; bottom-of-stack on the second), then the SYN.
+    static var mplsTCPSyn: [UInt8] {
+        Array(repeating: 0, count: 12) + [0x88, 0x47, 0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40] + ipv4TCPSyn
+    }
+
     /// The 2001:db8:: UDP packet split into IPv4 fragments is built in the tests; this is a 3-fragment UDP datagram.
     static func ipv4Fragments(payload: [UInt8], identification: UInt16, sizes: [Int]) -> [[UInt8]] {
         var result: [[UInt8]] = []

@@ -68,12 +68,8 @@ struct LinkLayerTests {
     }
 
     @Test func pppoeAndMPLS() {
-        let pppoe = Array(repeating: UInt8(0), count: 12) + [0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x3e, 0x00, 0x21]
-            + Fixture.ipv4TCPSyn
-        #expect(dissect(pppoe).tcp?.destinationPort == 8443)
-        let mpls = Array(repeating: UInt8(0), count: 12) + [0x88, 0x47, 0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40]
-            + Fixture.ipv4TCPSyn
-        #expect(dissect(mpls).tcp?.destinationPort == 8443)
+        #expect(dissect(Fixture.pppoeTCPSyn).tcp?.destinationPort == 8443)
+        #expect(dissect(Fixture.mplsTCPSyn).tcp?.destinationPort == 8443)
     }
 
     @Test func unknownValuesArePreserved() {
