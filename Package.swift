@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -25,8 +26,17 @@ let package = Package(
         ),
         .target(name: "WireFormat", swiftSettings: lifetimes),
         .target(name: "PacketCapture", dependencies: ["CPcap", "WireFormat"], swiftSettings: lifetimes),
-        .target(name: "FlowTracking", dependencies: ["WireFormat"]),
-        .target(name: "Blockscope", dependencies: ["WireFormat", "FlowTracking"], swiftSettings: lifetimes),
+        // QUIC Initial decryption (RFC 9001 §5, RFC 9369): key derivation, header protection, CRYPTO reassembly.
+        .target(
+            name: "QUICInitial",
+            dependencies: [
+                "WireFormat", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: lifetimes
+        ),
+        .target(name: "FlowTracking", dependencies: ["WireFormat", "QUICInitial"], swiftSettings: lifetimes),
+        .target(name: "Blockscope", dependencies: ["WireFormat", "FlowTracking", "QUICInitial"], swiftSettings: lifetimes),
         .executableTarget(
             name: "blockscope",
             dependencies: [
@@ -40,6 +50,7 @@ let package = Package(
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture", "TestSupport"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport"]),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
+        .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             // The CLI is a dependency so that `swift test` builds the binary these tests run.
