@@ -34,6 +34,12 @@ public struct Flow: Sendable {
 
     public var duration: Int64 { lastSeen.nanoseconds(since: firstSeen) }
 
+    /// The side taken for the responder turned out to be the originator (its SYN came late).
+    mutating func swapDirections() {
+        swap(&orig, &resp)
+        swap(&originator, &responder)
+    }
+
     /// Adds one packet, sent by the originator when `fromOriginator`.
     mutating func add(_ summary: PacketSummary, fromOriginator: Bool) {
         lastSeen = max(lastSeen, summary.timestamp)

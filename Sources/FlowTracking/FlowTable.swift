@@ -23,16 +23,14 @@ public final class FlowTable {
         let source = Endpoint(address: network.source, port: summary.sourcePort ?? 0)
         let destination = Endpoint(address: network.destination, port: summary.destinationPort ?? 0)
         if let position = index[key] {
-            var flow = flows[position]
+            // In place: a flow may hold buffers, and copying it out and back would touch them every packet.
             // A SYN without ACK from the side we took for the responder: it is the real originator.
-            if let tcp = summary.tcp, tcp.flags.contains(.syn), !tcp.flags.contains(.ack), source == flow.responder,
-                flow.orig.tcpFlags.contains(.syn) == false
+            if let tcp = summary.tcp, tcp.flags.contains(.syn), !tcp.flags.contains(.ack),
+                source == flows[position].responder, !flows[position].orig.tcpFlags.contains(.syn)
             {
-                swap(&flow.orig, &flow.resp)
-                swap(&flow.originator, &flow.responder)
+                flows[position].swapDirections()
             }
-            flow.add(summary, fromOriginator: source == flow.originator)
-            flows[position] = flow
+            flows[position].add(summary, fromOriginator: source == flows[position].originator)
             return
         }
         if flows.count >= maximumFlows { evictIdle() }
