@@ -1,0 +1,151 @@
+/// SHA-256 (FIPS 180-4 §6.2), in pure Swift so that `WireFormat` keeps no dependencies. Used for fingerprints
+/// (JA4), not for security: it is a plain, allocation-light implementation, checked against the NIST vectors.
+public struct SHA256: Sendable {
+    /// Digest length in bytes.
+    public static let digestLength = 32
+    private static let blockLength = 64
+
+    /// FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes.
+    private static let roundConstants: [UInt32] = [
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+    ]
+
+    /// FIPS 180-4 §5.3.3: the initial hash value.
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+    )
+    private var block = [UInt8](repeating: 0, count: SHA256.blockLength)
+    private var blockFill = 0
+    /// Message length in bytes so far (the padding writes it in bits, modulo 2^64 as §5.1.1 allows).
+    private var messageLength: UInt64 = 0
+
+    public init() {}
+
+    /// Adds bytes to the message.
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
+        var count: UInt64 = 0
+        for byte in bytes {
+            count &+= 1
+            block[blockFill] = byte
+            blockFill += 1
+            if blockFill == Self.blockLength {
+                compress()
+                blockFill = 0
+            }
+        }
+        messageLength &+= count
+    }
+
+    /// Pads the message (§5.1.1) and returns the 32-byte digest. The hasher is spent afterwards.
+    public mutating func finalize() -> [UInt8] {
+        let bitLength = messageLength &* 8
+        block[blockFill] = 0x80
+        blockFill += 1
+        if blockFill > Self.blockLength - 8 {
+            while blockFill < Self.blockLength {
+                block[blockFill] = 0
+                blockFill += 1
+            }
+            compress()
+            blockFill = 0
+        }
+        while blockFill < Self.blockLength - 8 {
+            block[blockFill] = 0
+            blockFill += 1
+        }
+        for index in 0..<8 {
+            block[blockFill + index] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * UInt64(index)))
+        }
+        compress()
+        blockFill = 0
+        var digest: [UInt8] = []
+        digest.reserveCapacity(Self.digestLength)
+        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
+            digest.append(UInt8(truncatingIfNeeded: word >> 24))
+            digest.append(UInt8(truncatingIfNeeded: word >> 16))
+            digest.append(UInt8(truncatingIfNeeded: word >> 8))
+            digest.append(UInt8(truncatingIfNeeded: word))
+        }
+        return digest
+    }
+
+    /// The digest of `bytes`.
+    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// The digest of `bytes` as lower-case hex.
+    public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
+        Hex.string(hash(bytes))
+    }
+
+    // MARK: - Compression function (§6.2.2)
+
+    private mutating func compress() {
+        var schedule = [UInt32](repeating: 0, count: 64)
+        for t in 0..<16 {
+            schedule[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16
+                | UInt32(block[4 * t + 2]) << 8 | UInt32(block[4 * t + 3])
+        }
+        for t in 16..<64 {
+            let s0 = rotr(schedule[t - 15], 7) ^ rotr(schedule[t - 15], 18) ^ (schedule[t - 15] >> 3)
+            let s1 = rotr(schedule[t - 2], 17) ^ rotr(schedule[t - 2], 19) ^ (schedule[t - 2] >> 10)
+            schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
+        }
+        var (a, b, c, d, e, f, g, h) = state
+        for t in 0..<64 {
+            let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+            let choice = (e & f) ^ (~e & g)
+            let temp1 = h &+ sum1 &+ choice &+ Self.roundConstants[t] &+ schedule[t]
+            let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+            let majority = (a & b) ^ (a & c) ^ (b & c)
+            let temp2 = sum0 &+ majority
+            h = g
+            g = f
+            f = e
+            e = d &+ temp1
+            d = c
+            c = b
+            b = a
+            a = temp1 &+ temp2
+        }
+        state = (
+            state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g,
+            state.7 &+ h
+        )
+    }
+
+    @inline(__always)
+    private func rotr(_ value: UInt32, _ count: UInt32) -> UInt32 { value >> count | value << (32 - count) }
+}
+
+/// Lower-case hex, for fingerprints and test messages.
+enum Hex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func string(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `value` as exactly four lower-case hex digits (JA4's cipher and extension lists).
+    static func word(_ value: UInt16) -> String {
+        string([UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
+    }
+
+    /// The hex digit of a nibble (0–15).
+    static func digit(_ nibble: UInt8) -> Character { Character(Unicode.Scalar(digits[Int(nibble & 0x0f)])) }
+}
