@@ -19,6 +19,7 @@ public struct WireError: Error, Hashable, Sendable {
         case ipv4, ipv6, ipv6Extension = "ipv6-ext", fragment
         case tcp, udp, icmp, icmpv6
         case tls, dtls
+        case stun, turnChannel = "turn-channel", stunFraming = "stun-framing", rtp, rtcp
     }
 
     public enum Reason: String, Sendable, CaseIterable {
