@@ -18,6 +18,7 @@ public struct WireError: Error, Hashable, Sendable {
         case ethernet, vlan, sll, sll2, loopback, ppp, pppoe, mpls
         case ipv4, ipv6, ipv6Extension = "ipv6-ext", fragment
         case tcp, udp, icmp, icmpv6
+        case quic
     }
 
     public enum Reason: String, Sendable, CaseIterable {
