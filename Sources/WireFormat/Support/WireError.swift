@@ -20,6 +20,7 @@ public struct WireError: Error, Hashable, Sendable {
         case tcp, udp, icmp, icmpv6
         case tls, dtls
         case stun, turnChannel = "turn-channel", stunFraming = "stun-framing", rtp, rtcp
+        case quic
     }
 
     public enum Reason: String, Sendable, CaseIterable {
