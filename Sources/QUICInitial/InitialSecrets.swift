@@ -36,7 +36,7 @@ public struct InitialSecrets: Hashable, Sendable {
     public init?(version: QUICVersion, clientDestinationConnectionID: [UInt8]) {
         guard let salt = Self.salt(for: version) else { return nil }
         let labels = version == .v2 ? PacketProtectionKeys.Labels.version2 : PacketProtectionKeys.Labels.version1
-        let extracted = HKDF<SHA256>.extract(
+        let extracted = HKDF<Crypto.SHA256>.extract(
             inputKeyMaterial: SymmetricKey(data: clientDestinationConnectionID), salt: salt)
         let initialSecret = Array(extracted)
         self.version = version
@@ -95,7 +95,7 @@ public struct InitialSecrets: Hashable, Sendable {
         info += fullLabel
         info.append(0)  // empty context
         info.append(1)  // HKDF-Expand block counter T(1)
-        let block = HMAC<SHA256>.authenticationCode(for: info, using: SymmetricKey(data: secret))
+        let block = HMAC<Crypto.SHA256>.authenticationCode(for: info, using: SymmetricKey(data: secret))
         return Array(Array(block).prefix(min(length, 32)))
     }
 }
