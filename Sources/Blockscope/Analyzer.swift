@@ -19,6 +19,10 @@ public final class Analyzer {
     public private(set) var statistics = TrafficStatistics()
     /// The summary of the last frame processed (valid until the next `process`).
     public private(set) var summary = PacketSummary()
+    /// What the last frame revealed at the application layer, when `collectsEvents` (for `inspect`).
+    public private(set) var events: [ApplicationEvent]?
+    /// Whether `process` gathers `events` (costs allocation; off for `analyze` and `live`).
+    public var collectsEvents = false
 
     public init(configuration: Configuration = .init()) {
         dissector = Dissector(reassemblyLimits: configuration.reassemblyLimits)
@@ -32,7 +36,12 @@ public final class Analyzer {
     {
         dissector.dissect(bytes, linkType: linkType, timestamp: timestamp, wireLength: wireLength, into: &summary)
         statistics.add(summary)
-        if case .ok = summary.outcome { flows.add(summary) }
+        events = collectsEvents ? [] : nil
+        if case .ok = summary.outcome {
+            dissector.withPayload(of: summary, in: bytes) { payload in
+                flows.add(summary, payload: payload, events: &events)
+            }
+        }
         return summary
     }
 

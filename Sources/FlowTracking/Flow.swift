@@ -10,6 +10,10 @@ public struct Flow: Sendable {
     public var lastSeen: Timestamp
     public var orig = Direction()
     public var resp = Direction()
+    /// The application-layer probes' state (assemblers, decryptor) and what they learned.
+    var application = ApplicationTracker()
+    /// What the application-layer probes learned: SNI, ALPN, JA4, QUIC versions, STUN transactions, ...
+    public var applicationFacts: ApplicationFacts { application.facts }
 
     /// Per-direction counters.
     public struct Direction: Hashable, Sendable {
@@ -40,7 +44,23 @@ public struct Flow: Sendable {
         swap(&originator, &responder)
     }
 
-    /// Adds one packet, sent by the originator when `fromOriginator`.
+    /// Adds one packet, sent by the originator when `fromOriginator`, and offers its payload to the
+    /// application probes. `events` collects what the packet revealed (for `inspect`) when non-nil.
+    mutating func add(
+        _ summary: PacketSummary, payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?
+    ) {
+        add(summary, fromOriginator: fromOriginator)
+        switch summary.transport {
+        case .tcp(let tcp):
+            application.addTCP(tcp, payload: payload, fromOriginator: fromOriginator, events: &events)
+        case .udp:
+            if !payload.isEmpty { application.addUDP(payload: payload, fromOriginator: fromOriginator, events: &events) }
+        default:
+            break
+        }
+    }
+
+    /// Adds one packet to the counters, sent by the originator when `fromOriginator`.
     mutating func add(_ summary: PacketSummary, fromOriginator: Bool) {
         lastSeen = max(lastSeen, summary.timestamp)
         func update(_ direction: inout Direction) {

@@ -17,8 +17,16 @@ public final class FlowTable {
 
     public var count: Int { flows.count }
 
-    /// Accounts one dissected packet to its flow. Packets without a flow key are ignored.
+    /// Accounts one packet without looking at its payload.
     public func add(_ summary: PacketSummary) {
+        var none: [ApplicationEvent]? = nil
+        add(summary, payload: Span(), events: &none)
+    }
+
+    /// Accounts one dissected packet to its flow and offers its payload (`Dissector.withPayload`) to the flow's
+    /// application probes. Packets without a flow key are ignored. When `events` is non-nil, what the packet
+    /// revealed at the application layer is appended to it.
+    public func add(_ summary: PacketSummary, payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
         guard let key = FlowKey(summary), let network = summary.network else { return }
         let source = Endpoint(address: network.source, port: summary.sourcePort ?? 0)
         let destination = Endpoint(address: network.destination, port: summary.destinationPort ?? 0)
@@ -30,7 +38,8 @@ public final class FlowTable {
             {
                 flows[position].swapDirections()
             }
-            flows[position].add(summary, fromOriginator: source == flows[position].originator)
+            flows[position].add(
+                summary, payload: payload, fromOriginator: source == flows[position].originator, events: &events)
             return
         }
         if flows.count >= maximumFlows { evictIdle() }
@@ -41,10 +50,9 @@ public final class FlowTable {
             originator = destination
             responder = source
         }
-        var flow = Flow(key: key, originator: originator, responder: responder, at: summary.timestamp)
-        flow.add(summary, fromOriginator: source == originator)
         index[key] = flows.count
-        flows.append(flow)
+        flows.append(Flow(key: key, originator: originator, responder: responder, at: summary.timestamp))
+        flows[flows.count - 1].add(summary, payload: payload, fromOriginator: source == originator, events: &events)
     }
 
     /// Evicts the longest-idle eighth of the table (at least one flow).

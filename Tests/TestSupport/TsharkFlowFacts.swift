@@ -13,6 +13,8 @@ public struct TsharkFlowFacts: Equatable, CustomStringConvertible {
     public var classicSTUNTypes: Set<String> = []
     public var quicVersions: Set<String> = []
     public var quicServerNames: Set<String> = []
+    public var quicALPN: Set<String> = []
+    public var quicClientHellos = 0
     public var dtlsServerNames: Set<String> = []
     public var dtlsClientHellos = 0
     public init() {}
@@ -64,12 +66,22 @@ public struct TsharkFlowFacts: Equatable, CustomStringConvertible {
             let isQUIC = layers.contains("quic")
             let handshakeTypes = row.all("tls.handshake.type")
             let names = row.all("tls.handshake.extensions_server_name").map(String.init)
+            // Tunnelled packets: tshark's application fields describe the inner flow, which Blockscope does not
+            // decapsulate yet; leave them out rather than pin them on the outer flow.
+            if layers.filter({ $0 == "ip" || $0 == "ipv6" }).count > 1 {
+                flows[key] = facts
+                continue
+            }
             if isQUIC {
                 facts.quicServerNames.formUnion(names)
+                if handshakeTypes.contains("1") {
+                    facts.quicClientHellos += 1
+                    facts.quicALPN.formUnion(row.all("tls.handshake.extensions_alpn_str").map(String.init))
+                }
             } else {
                 facts.serverNames.formUnion(names)
             }
-            if handshakeTypes.contains("1") {
+            if handshakeTypes.contains("1"), !isQUIC {
                 facts.clientHellos += handshakeTypes.filter { $0 == "1" }.count
                 // ALPN as offered by the client: only ClientHello rows (a TLS 1.2 ServerHello carries one too).
                 if !handshakeTypes.contains("2") {

@@ -350,3 +350,33 @@ struct ClassicSTUNTests {
 }
 
 /// Deterministic pseudo-random numbers for tests (SplitMix64).
+
+@Suite("STUN: unpadded last attribute in a whole datagram")
+struct STUNUnpaddedEndTests {
+    /// Shaped like WhatsApp's Allocate requests (ndpi/wa_voice.pcap): attribute 0x4000 with a 1-byte value and
+    /// no padding, the length field (5) counting it exactly.
+    static let datagram: [UInt8] =
+        [0x00, 0x03, 0x00, 0x05, 0x21, 0x12, 0xa4, 0x42]  // Allocate request, length 5, magic cookie
+        + [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]  // transaction ID
+        + [0x40, 0x00, 0x00, 0x01, 0x07]  // attribute 0x4000, length 1, value, no padding
+
+    @Test func acceptedAsAWholeDatagramOnly() throws {
+        let bytes = Self.datagram
+        let message = try STUNMessage(validatingDatagram: bytes.span)
+        let (method, messageClass, count) = (message.method, message.messageClass, message.attributeCount)
+        #expect(method == .allocate)
+        #expect(messageClass == .request)
+        #expect(count == 1)
+        // Inside a stream (or with bytes after it) the end is not known: the strict rule applies.
+        #expect(throws: WireError.self) { _ = try STUNMessage(validating: bytes.span) }
+        let longer = bytes + [0]
+        #expect(throws: WireError.self) { _ = try STUNMessage(validatingDatagram: longer.span) }
+    }
+
+    @Test func cutAtEveryLengthIsRefused() {
+        for length in 0..<Self.datagram.count {
+            let prefix = Array(Self.datagram[0..<length])
+            #expect(throws: WireError.self) { _ = try STUNMessage(validatingDatagram: prefix.span) }
+        }
+    }
+}

@@ -26,7 +26,7 @@ struct TsharkConformanceTests {
 
     @Test func everyFrameAgreesWithTshark() throws {
         try #require(Lab.sharedCapturesAvailable, "../shared/captures is missing")
-        let allowlist = try Allowlist.load()
+        let allowlist = try Allowlist.load("Tests/tshark-allowlist.tsv")
         var tally = Tally()
         for entry in try Lab.corpusEntries() {
             try compare(file: entry, tally: &tally)
@@ -134,31 +134,6 @@ struct TsharkConformanceTests {
             check(.flags, flags == tcp.flags.rawValue)
             check(.length, row.first("tcp.len") == String(ours.payload.length))
         }
-    }
-}
-
-/// `Tests/tshark-allowlist.tsv`: `file<TAB>field<TAB>max frames<TAB>reason`.
-struct Allowlist {
-    var entries: [String: Int] = [:]
-
-    static func load() throws -> Allowlist {
-        let url = Lab.packageRoot.appendingPathComponent("Tests/tshark-allowlist.tsv")
-        let text = try String(contentsOf: url, encoding: .utf8)
-        var list = Allowlist()
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard parts.count == 4, let count = Int(parts[2]), !parts[3].isEmpty else {
-                throw AllowlistError(message: "tshark-allowlist.tsv line \(number + 1): expected file, field, count, reason")
-            }
-            list.entries["\(parts[0])\t\(parts[1])"] = count
-        }
-        return list
-    }
-
-    struct AllowlistError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
     }
 }
 

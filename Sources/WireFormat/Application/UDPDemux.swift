@@ -57,7 +57,10 @@ public enum UDPDemux {
             return payload.uint32(at: Field.zrtpMagic) == zrtpMagicCookie ? .zrtp : .unknown
         case 20...25:
             guard payload.count >= Field.dtlsRecordHeaderLength else { return .unknown }
-            return payload.uint8(at: Field.dtlsVersion) == 0xfe ? .dtls : .unknown
+            // 0xfe..: DTLS 1.0/1.2; 0x0100: OpenSSL's pre-RFC 4347 DTLS 1.0 (Cisco AnyConnect).
+            let major = payload.uint8(at: Field.dtlsVersion)
+            let isOldOpenSSL = major == 0x01 && payload.uint8(at: Field.dtlsVersion + 1) == 0x00
+            return major == 0xfe || isOldOpenSSL ? .dtls : .unknown
         case 26...63:
             // DTLS 1.3 unified header (RFC 9147 §4: 0b001CSLEE).
             return .dtls

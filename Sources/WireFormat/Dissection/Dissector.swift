@@ -207,6 +207,9 @@ public final class Dissector {
             summary: &summary)
     }
 
+    /// Bytes of payload in the shortest Ethernet frame (60 bytes without FCS, less the 14-byte header).
+    static let minimumEthernetPayload = 46
+
     /// The datagram length to use: the IP length field, unless it claims more than the frame had on the wire
     /// (a lying or offload-mangled field: the frame wins, as in tshark). A datagram longer than the *captured*
     /// bytes but within the wire length was merely cut by snaplen. Bytes after the datagram are noted unless
@@ -217,7 +220,10 @@ public final class Dissector {
             summary.anomalies.insert(.ipLengthExceedsFrame)
             return max(header, onWire)
         }
-        if declared < onWire, summary.linkType != .ethernet || base + declared > 60 {
+        // Padding: Ethernet carries at least 46 bytes of payload (also when captured through a Linux cooked
+        // header); a datagram shorter than that is padded up to it.
+        let mayBePadded = summary.linkType == .ethernet || summary.linkType == .linuxSLL || summary.linkType == .linuxSLL2
+        if declared < onWire, !mayBePadded || onWire > Self.minimumEthernetPayload {
             summary.anomalies.insert(.trailingBytes)
         }
         return declared

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Blockscope
 import PacketCapture
 import WireFormat
 
@@ -26,15 +27,18 @@ struct InspectCommand: ParsableCommand {
             let handle = try PcapHandle.openOffline(path: file)
             defer { handle.close() }
             try handle.setFilter(filter.filter)
-            let dissector = Dissector()
-            var summary = PacketSummary()
+            // Flows are followed too, so that a ClientHello over several segments or QUIC packets is shown, whole,
+            // on the packet that completes it.
+            let analyzer = Analyzer()
+            analyzer.collectsEvents = true
             let output = OutputBuffer()
             var printed = 0
             let result = try handle.forEachFrame { frame, bytes in
-                dissector.dissect(
-                    bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength,
-                    into: &summary)
-                output.write(PacketLine.format(number: frame.number, interface: frame.interfaceIndex, summary) + "\n")
+                let summary = analyzer.process(
+                    bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength)
+                var line = PacketLine.format(number: frame.number, interface: frame.interfaceIndex, summary)
+                for event in analyzer.events ?? [] { line += " | " + ApplicationText.event(event) }
+                output.write(line + "\n")
                 printed += 1
                 if let count, printed >= count { handle.breakLoop() }
             }

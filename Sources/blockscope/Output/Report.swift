@@ -43,6 +43,7 @@ struct Report {
             line.add("resp_bytes", flow.resp.payloadBytes)
             line.add("orig_ip_bytes", flow.orig.ipBytes)
             line.add("resp_ip_bytes", flow.resp.ipBytes)
+            addApplication(flow.applicationFacts, to: &line)
             line.add("end_reason", endReason.rawValue)
             output.write(line.finished + "\n")
             return
@@ -57,6 +58,34 @@ struct Report {
             + Format.padded(Format.seconds(flow.duration) + " s", 11, right: true)
         if endReason == .evicted { text += "  (evicted)" }
         output.write(text + "\n")
+        if let detail = ApplicationText.flowDetail(flow.applicationFacts) { output.write("      \(detail)\n") }
+    }
+
+    /// The application-layer fields of a flow record (schema 1: `sni`, `alpn`, `quic_version`, `stun`).
+    private func addApplication(_ facts: ApplicationFacts, to line: inout JSONLine) {
+        line.add("app", strings: facts.protocols)
+        line.add("sni", facts.clientHello?.serverName)
+        line.add("alpn", strings: facts.clientHello?.alpn ?? [])
+        line.add("ja4", facts.ja4)
+        line.add("client_hello", facts.clientHelloTransport.map(ApplicationText.transport))
+        line.add("tls_version", facts.serverHello.map { ApplicationText.version($0.version) })
+        line.add("tls_alerts", strings: facts.alerts.map { "\($0.level) \($0.description)" })
+        line.add("quic_version", facts.quicVersions.first?.name)
+        let stun = facts.stun
+        if stun.messages + stun.channelData > 0 {
+            var object = JSONLine()
+            object.add("requests", stun.requests)
+            object.add("responses", stun.successResponses)
+            object.add("errors", stun.errorResponses)
+            object.add("indications", stun.indications)
+            object.add("unanswered", stun.unanswered)
+            object.add("retransmissions", stun.retransmissions)
+            object.add("channel_data", stun.channelData)
+            object.add("methods", strings: stun.methods.map(\.description))
+            line.add("stun", object: object)
+        } else {
+            line.add("stun", nil as String?)
+        }
     }
 
     static func protocolName(_ proto: IPProtocol) -> String { proto.name }

@@ -45,13 +45,14 @@ public struct DTLSRecordHeader: ~Escapable {
     public var recordLength: Int { Field.headerLength + length }
 
     /// Whether `bytes` begin like a DTLS plaintext record: content type 20–25, version 0xfeff (1.0), 0xfefd (1.2)
-    /// or 0xfefc (1.3 uses 0xfefd here, 0xfefc appears only in supported_versions), a length that fits. Rejects
+    /// or 0xfefc (1.3 uses 0xfefd here, 0xfefc appears only in supported_versions), or 0x0100, OpenSSL's
+    /// pre-RFC 4347 DTLS 1.0 (before 0.9.8f; still sent by Cisco AnyConnect), and a length that fits. Rejects
     /// most payloads after 1–3 bytes. DTLS 1.3 unified headers are `DTLSCiphertextHeader.looksLikeUnifiedHeader`.
     public static func looksLikeDTLS(_ bytes: Span<UInt8>) -> Bool {
         guard bytes.count >= Field.headerLength else { return false }
         guard (20...25).contains(bytes.uint8(at: Field.contentType)) else { return false }
         switch bytes.uint16(at: Field.version) {
-        case 0xfeff, 0xfefd, 0xfefc: break
+        case 0xfeff, 0xfefd, 0xfefc, 0x0100: break
         default: return false
         }
         let length = Int(bytes.uint16(at: Field.length))

@@ -53,16 +53,18 @@ public struct STUNMessage: ~Escapable {
     /// Where the first FINGERPRINT attribute's header starts, if there is one.
     let fingerprintOffset: Int?
 
-    /// An RFC 5389 / RFC 8489 message (magic cookie present) at the start of `bytes`.
+    /// An RFC 5389 / RFC 8489 message (magic cookie present) at the start of `bytes`. With `unpaddedEnd`, the
+    /// last attribute may lack its padding when the message ends exactly at the end of `bytes` (WhatsApp's
+    /// Allocate requests do this; only used for whole datagrams, where the end is known).
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>) throws(WireError) {
-        let length = try Self.checkHeader(bytes)
+    public init(validating bytes: Span<UInt8>, unpaddedEnd: Bool = false) throws(WireError) {
+        let length = try Self.checkHeader(bytes, unpaddedEnd: unpaddedEnd)
         guard bytes.uint32(at: Field.cookie) == Self.magicCookie else {
             throw WireError(.stun, .badValue, at: Field.cookie)
         }
         let message = bytes.extracting(0..<length)
         var fingerprint: Int?
-        attributeCount = try Self.walk(message, classic: false) { _, type, valueOffset, _ in
+        attributeCount = try Self.walk(message, classic: false, unpaddedEnd: unpaddedEnd) { _, type, valueOffset, _ in
             if type == STUNAttributeType.fingerprint.rawValue, fingerprint == nil {
                 fingerprint = valueOffset - Field.attributeHeaderLength
             }
@@ -93,7 +95,7 @@ public struct STUNMessage: ~Escapable {
     @_lifetime(copy bytes)
     public init(validatingDatagram bytes: Span<UInt8>) throws(WireError) {
         if bytes.count >= Field.headerLength, bytes.uint32(at: Field.cookie) == Self.magicCookie {
-            let message = try STUNMessage(validating: bytes)
+            let message = try STUNMessage(validating: bytes, unpaddedEnd: true)
             guard message.bytes.count == bytes.count else { throw WireError(.stun, .badLength, at: Field.length) }
             self = message
         } else {
@@ -126,11 +128,13 @@ public struct STUNMessage: ~Escapable {
     // MARK: - Validation
 
     /// Checks the fixed header; returns the message length (header + attributes).
-    private static func checkHeader(_ bytes: Span<UInt8>) throws(WireError) -> Int {
+    private static func checkHeader(_ bytes: Span<UInt8>, unpaddedEnd: Bool = false) throws(WireError) -> Int {
         guard bytes.count >= Field.headerLength else { throw WireError(.stun, .truncated, at: 0) }
         guard bytes.uint8(at: Field.type) & 0xc0 == 0 else { throw WireError(.stun, .badValue, at: Field.type) }
         let length = Int(bytes.uint16(at: Field.length))
-        guard length % 4 == 0 else { throw WireError(.stun, .badLength, at: Field.length) }
+        guard length % 4 == 0 || (unpaddedEnd && Field.headerLength + length == bytes.count) else {
+            throw WireError(.stun, .badLength, at: Field.length)
+        }
         guard bytes.count - Field.headerLength >= length else {
             throw WireError(.stun, .truncated, at: Field.headerLength)
         }
@@ -141,20 +145,22 @@ public struct STUNMessage: ~Escapable {
     /// for each; returns how many there were. Every value, with its padding, lies inside the message.
     @discardableResult
     static func walk(
-        _ message: Span<UInt8>, classic: Bool, _ visit: (Span<UInt8>, UInt16, Int, Int) -> Void
+        _ message: Span<UInt8>, classic: Bool, unpaddedEnd: Bool = false, _ visit: (Span<UInt8>, UInt16, Int, Int) -> Void
     ) throws(WireError) -> Int {
         var offset = Field.headerLength
         var count = 0
         while offset < message.count {
             guard count < maximumAttributes else { throw WireError(.stun, .tooManyHeaders, at: offset) }
-            // The length field is a multiple of 4 and so is every padded attribute: 4 bytes remain here.
+            // The length field is a multiple of 4 and so is every padded attribute: 4 bytes remain here
+            // (with `unpaddedEnd`, only the last attribute may end short of its padding).
             guard message.count - offset >= Field.attributeHeaderLength else {
                 throw WireError(.stun, .badLength, at: offset)
             }
             let type = message.uint16(at: offset + Field.attributeType)
             let length = Int(message.uint16(at: offset + Field.attributeLength))
-            let padded = (length + 3) & ~3
-            guard message.count - offset - Field.attributeHeaderLength >= padded else {
+            let remaining = message.count - offset - Field.attributeHeaderLength
+            let padded = unpaddedEnd && remaining == length ? length : (length + 3) & ~3
+            guard remaining >= padded else {
                 throw WireError(.stun, .badLength, at: offset + Field.attributeLength)
             }
             if classic, !STUNAttributeType.isClassic(type) { throw WireError(.stun, .badValue, at: offset) }

@@ -1,0 +1,90 @@
+import WireFormat
+
+/// What the application-layer probes learned about a flow: the trigger a censor acts on (the SNI of a TLS or
+/// QUIC ClientHello, a STUN request toward a relay, a DTLS handshake) and what came back. Filled as packets
+/// arrive; read when the flow is reported.
+public struct ApplicationFacts: Sendable {
+    /// The first ClientHello of the flow (TLS over TCP, QUIC Initial or DTLS), and where it came from.
+    public var clientHello: ClientHelloInfo?
+    public var clientHelloTransport: JA4.Transport?
+    /// FoxIO JA4 of that ClientHello.
+    public var ja4: String?
+    public var serverHello: ServerHelloInfo?
+    /// TLS/DTLS alerts seen in cleartext, in order (at most `maximumAlerts`).
+    public var alerts: [TLSAlert] = []
+    public static let maximumAlerts = 8
+    /// TLS records seen per direction (cleartext phase and encrypted), from the stream assemblers.
+    public var tlsRecordsFromOriginator = 0
+    public var tlsRecordsFromResponder = 0
+
+    /// QUIC versions seen in long headers, in order of appearance (distinct, at most 4).
+    public var quicVersions: [QUICVersion] = []
+    public var quicLongHeaderPacketsFromOriginator = 0
+    public var quicLongHeaderPacketsFromResponder = 0
+    public var quicShortHeaderPackets = 0
+    /// Client Initials that decrypted (RFC 9001 §5.2 keys from the client's DCID).
+    public var quicInitialsDecrypted = 0
+
+    public var stun = STUNFacts()
+    public var dtlsRecords = 0
+    public var rtpPacketsFromOriginator = 0
+    public var rtpPacketsFromResponder = 0
+
+    public init() {}
+
+    /// Short names of the application protocols recognised, for reports.
+    public var protocols: [String] {
+        var names: [String] = []
+        if clientHelloTransport == .tcp || tlsRecordsFromOriginator + tlsRecordsFromResponder > 0 { names.append("tls") }
+        if !quicVersions.isEmpty { names.append("quic") }
+        if dtlsRecords > 0 { names.append("dtls") }
+        if stun.messages > 0 { names.append("stun") }
+        if stun.channelData > 0 { names.append("turn-channel") }
+        if rtpPacketsFromOriginator + rtpPacketsFromResponder > 0 { names.append("rtp") }
+        return names
+    }
+}
+
+/// STUN/TURN transactions of a flow (RFC 8489 §6: a request and its response share the transaction ID).
+public struct STUNFacts: Hashable, Sendable {
+    public var requests = 0
+    public var successResponses = 0
+    public var errorResponses = 0
+    public var indications = 0
+    /// Requests whose transaction ID was seen again (RFC 8489 §6.2.1 retransmissions).
+    public var retransmissions = 0
+    public var channelData = 0
+    /// Messages in RFC 3489 format (no magic cookie).
+    public var classic = 0
+    /// Message types seen (method and class, as on the wire), in order of appearance, at most 16.
+    public var messageTypes: [UInt16] = []
+    /// Methods of the requests, distinct.
+    public var methods: [STUNMethod] = []
+    /// Transaction IDs of requests and whether a response came (bounded: `maximumTransactions`).
+    var transactions: [STUNTransactionID: Bool] = [:]
+    public static let maximumTransactions = 1024
+
+    public var messages: Int { requests + successResponses + errorResponses + indications }
+    /// Requests (distinct transactions) that never got a response.
+    public var unanswered: Int { transactions.values.filter { !$0 }.count }
+
+    mutating func record(type: UInt16, messageClass: STUNMessageClass, method: STUNMethod, transaction: STUNTransactionID, classic: Bool) {
+        if classic { self.classic += 1 }
+        if messageTypes.count < 16, !messageTypes.contains(type) { messageTypes.append(type) }
+        switch messageClass {
+        case .request:
+            requests += 1
+            if !methods.contains(method) { methods.append(method) }
+            if transactions[transaction] != nil {
+                retransmissions += 1
+            } else if transactions.count < Self.maximumTransactions {
+                transactions[transaction] = false
+            }
+        case .successResponse, .errorResponse:
+            if messageClass == .successResponse { successResponses += 1 } else { errorResponses += 1 }
+            if transactions[transaction] != nil { transactions[transaction] = true }
+        case .indication:
+            indications += 1
+        }
+    }
+}

@@ -1,0 +1,287 @@
+import QUICInitial
+import WireFormat
+
+/// The per-flow state of the application probes: TLS stream assemblers per direction, the QUIC Initial decryptor
+/// and CRYPTO reassembler, the DTLS handshake assembler, STUN-over-TCP framing. Every buffer is bounded and is
+/// dropped as soon as its job is done (the ClientHello found, the stream found not to be TLS, ...), so a
+/// long-lived flow costs nothing here after its first packets.
+struct ApplicationTracker: Sendable {
+    var facts = ApplicationFacts()
+
+    private var tlsFromOriginator: TLSStreamAssembler?
+    private var tlsFromResponder: TLSStreamAssembler?
+    private var tcpStarted = (originator: false, responder: false)
+    /// STUN over TCP/TLS (RFC 8489 §6.2.2) or ICE-TCP framing (RFC 4571), per direction, in sequence order.
+    private var stunFromOriginator: STUNStream?
+    private var stunFromResponder: STUNStream?
+
+    struct STUNStream: Sendable {
+        var framer: STUNStreamFramer
+        var nextSequence: UInt32
+    }
+
+    /// Set once a datagram of the flow passed the QUIC probe; from then on every datagram is QUIC.
+    private var isQUIC = false
+    private var quicDecryptor: InitialDecryptor?
+    private var quicCrypto: CryptoStreamReassembler?
+    private var quicClientHelloDone = false
+    private var dtls: DTLSHandshakeAssembler?
+
+    /// Streams beyond this many bytes per direction are no longer offered to the TLS assembler.
+    static let tcpProbeLimit = 64 * 1024
+
+    // MARK: - TCP
+
+    /// `fromOriginator` tells the direction; events for `inspect` go to `events` when it is non-nil.
+    mutating func addTCP(
+        _ header: TCPHeader, payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?
+    ) {
+        if header.flags.contains(.syn) {
+            // The stream starts after the SYN's sequence number.
+            if fromOriginator {
+                if tlsFromOriginator == nil, !tcpStarted.originator { tlsFromOriginator = TLSStreamAssembler() }
+                tlsFromOriginator?.setInitialSequence(header.sequenceNumber &+ 1)
+            } else {
+                if tlsFromResponder == nil, !tcpStarted.responder { tlsFromResponder = TLSStreamAssembler() }
+                tlsFromResponder?.setInitialSequence(header.sequenceNumber &+ 1)
+            }
+            return
+        }
+        guard !payload.isEmpty else { return }
+        if fromOriginator ? stunFromOriginator != nil : stunFromResponder != nil {
+            addSTUNStream(header, payload, fromOriginator: fromOriginator, events: &events)
+            return
+        }
+        if fromOriginator {
+            if !tcpStarted.originator {
+                tcpStarted.originator = true
+                if tlsFromOriginator == nil { tlsFromOriginator = TLSStreamAssembler() }
+            }
+            var assembler = tlsFromOriginator
+            tlsFromOriginator = nil  // unique while mutated
+            feed(&assembler, header, payload, fromOriginator: true, events: &events)
+            tlsFromOriginator = assembler
+        } else {
+            if !tcpStarted.responder {
+                tcpStarted.responder = true
+                if tlsFromResponder == nil { tlsFromResponder = TLSStreamAssembler() }
+            }
+            var assembler = tlsFromResponder
+            tlsFromResponder = nil
+            feed(&assembler, header, payload, fromOriginator: false, events: &events)
+            tlsFromResponder = assembler
+        }
+    }
+
+    private mutating func feed(
+        _ slot: inout TLSStreamAssembler?, _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool,
+        events: inout [ApplicationEvent]?
+    ) {
+        guard var assembler = slot else { return }
+        slot = nil
+        let hadHello = fromOriginator ? assembler.clientHello != nil : assembler.serverHello != nil
+        let alertsBefore = assembler.alerts.count
+        let recordsBefore = assembler.recordCounts.total
+        assembler.add(sequence: header.sequenceNumber, payload: payload)
+        if fromOriginator {
+            facts.tlsRecordsFromOriginator += assembler.recordCounts.total - recordsBefore
+        } else {
+            facts.tlsRecordsFromResponder += assembler.recordCounts.total - recordsBefore
+        }
+        if !hadHello, fromOriginator, let hello = assembler.clientHello, facts.clientHello == nil {
+            facts.clientHello = hello
+            facts.clientHelloTransport = .tcp
+            facts.ja4 = JA4.fingerprint(hello, transport: .tcp)
+            events?.append(.clientHello(hello, transport: .tcp, ja4: facts.ja4 ?? ""))
+        }
+        if !hadHello, !fromOriginator, let hello = assembler.serverHello, facts.serverHello == nil {
+            facts.serverHello = hello
+            events?.append(.serverHello(hello))
+        }
+        for alert in assembler.alerts.dropFirst(alertsBefore) {
+            if facts.alerts.count < ApplicationFacts.maximumAlerts { facts.alerts.append(alert) }
+            events?.append(.alert(alert))
+        }
+        // Not TLS from its first bytes: maybe STUN over TCP.
+        if case .notTLS = assembler.status, assembler.streamOffset == 0, let framing = Self.stunFraming(payload) {
+            let stream = STUNStream(framer: STUNStreamFramer(framing: framing, capacity: 1 << 16), nextSequence: header.sequenceNumber)
+            if fromOriginator { stunFromOriginator = stream } else { stunFromResponder = stream }
+            addSTUNStream(header, payload, fromOriginator: fromOriginator, events: &events)
+            return
+        }
+        // Keep the assembler only while it can still tell something: not TLS, given up, or past the
+        // handshake (encrypted records) ends its job.
+        switch assembler.status {
+        case .inProgress where assembler.streamOffset < Self.tcpProbeLimit && !assembler.isEncrypted:
+            slot = assembler
+        default:
+            break
+        }
+    }
+
+    /// The framing of a TCP stream that starts with a STUN message (magic cookie at offset 4) or with an
+    /// RFC 4571 length prefix followed by one (cookie at offset 6).
+    static func stunFraming(_ payload: Span<UInt8>) -> STUNStreamFramer.Framing? {
+        func cookie(at offset: Int) -> Bool {
+            payload.count >= offset + 4 && payload[offset] == 0x21 && payload[offset + 1] == 0x12
+                && payload[offset + 2] == 0xa4 && payload[offset + 3] == 0x42
+        }
+        if payload.count >= 1, payload[0] & 0xc0 == 0, cookie(at: 4) { return .stunMessages }
+        if payload.count >= 3, payload[2] & 0xc0 == 0, cookie(at: 6) { return .lengthPrefixed }
+        return nil
+    }
+
+    private mutating func addSTUNStream(
+        _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?
+    ) {
+        guard var stream = fromOriginator ? stunFromOriginator : stunFromResponder else { return }
+        // In order only: retransmissions and segments after a gap are skipped (the framer needs a contiguous stream).
+        guard header.sequenceNumber == stream.nextSequence else { return }
+        stream.nextSequence = header.sequenceNumber &+ UInt32(truncatingIfNeeded: payload.count)
+        var failed = false
+        do throws(WireError) {
+            try stream.framer.append(payload)
+            while let frame = try stream.framer.next() {
+                switch frame {
+                case .stun(let info):
+                    facts.stun.record(
+                        type: info.messageType, messageClass: info.messageClass, method: info.method,
+                        transaction: info.transactionID, classic: info.isClassic)
+                    events?.append(.stun(info))
+                case .channelData:
+                    facts.stun.channelData += 1
+                    events?.append(.channelData)
+                case .other:
+                    break
+                }
+            }
+        } catch {
+            failed = true
+        }
+        if fromOriginator { stunFromOriginator = failed ? nil : stream } else { stunFromResponder = failed ? nil : stream }
+    }
+
+    // MARK: - UDP
+
+    mutating func addUDP(payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?) {
+        // A QUIC flow's short-header packets start 0x40–0x7f, which the demultiplexer alone would call ChannelData.
+        if isQUIC {
+            addQUIC(payload, fromOriginator: fromOriginator, events: &events)
+            return
+        }
+        switch UDPDemux.classify(payload) {
+        case .stun:
+            addSTUN(payload, events: &events)
+        case .turnChannel:
+            facts.stun.channelData += 1
+            events?.append(.channelData)
+        case .dtls:
+            addDTLS(payload, fromOriginator: fromOriginator, events: &events)
+        case .quic:
+            // Content first: a long header with a plausible version and sane connection IDs (a DNS message whose
+            // first byte has the top bits set is not QUIC).
+            guard QUICLongHeader.looksLikeQUIC(payload) else { return }
+            isQUIC = true
+            addQUIC(payload, fromOriginator: fromOriginator, events: &events)
+        case .rtpOrRTCP:
+            if fromOriginator { facts.rtpPacketsFromOriginator += 1 } else { facts.rtpPacketsFromResponder += 1 }
+            events?.append(.rtp)
+        case .zrtp, .unknown:
+            // Classic (RFC 3489) STUN has no magic cookie: only a strict parse may claim it.
+            addSTUN(payload, events: &events)
+        }
+    }
+
+    private mutating func addSTUN(_ payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
+        guard let message = try? STUNMessage(validatingDatagram: payload) else { return }
+        facts.stun.record(
+            type: message.messageType, messageClass: message.messageClass, method: message.method,
+            transaction: message.transactionID, classic: message.isClassic)
+        if events != nil { events?.append(.stun(message.info())) }
+    }
+
+    private mutating func addDTLS(_ payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?) {
+        facts.dtlsRecords += 1
+        guard facts.clientHello == nil || facts.serverHello == nil else { return }
+        var assembler = dtls ?? DTLSHandshakeAssembler()
+        dtls = nil
+        assembler.add(datagram: payload)
+        if facts.clientHello == nil, let hello = assembler.clientHello {
+            facts.clientHello = hello
+            facts.clientHelloTransport = .dtls
+            facts.ja4 = JA4.fingerprint(hello, transport: .dtls)
+            events?.append(.clientHello(hello, transport: .dtls, ja4: facts.ja4 ?? ""))
+        }
+        if facts.serverHello == nil, let hello = assembler.serverHello {
+            facts.serverHello = hello
+            events?.append(.serverHello(hello))
+        }
+        if assembler.status == .inProgress { dtls = assembler }
+    }
+
+    private mutating func addQUIC(_ payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?) {
+        var walker = QUICPacketWalker(payload)
+        var first: QUICPacketInfo?
+        while let range = try? walker.next() {
+            let packet = payload.extracting(range)
+            guard let header = try? QUICLongHeader(validating: packet) else { break }
+            let version = header.version
+            if facts.quicVersions.count < 4, !facts.quicVersions.contains(version) { facts.quicVersions.append(version) }
+            if fromOriginator {
+                facts.quicLongHeaderPacketsFromOriginator += 1
+            } else {
+                facts.quicLongHeaderPacketsFromResponder += 1
+            }
+            if first == nil, events != nil { first = header.info(coalescedPackets: 1) }
+        }
+        if walker.shortHeaderOffset != nil { facts.quicShortHeaderPackets += 1 }
+        if let first { events?.append(.quic(first)) }
+        guard fromOriginator, !quicClientHelloDone else { return }
+        decryptClientInitials(payload, events: &events)
+    }
+
+    /// Decrypts the client's Initials (keys from the first Initial's DCID) until its ClientHello is whole.
+    private mutating func decryptClientInitials(_ payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
+        if quicDecryptor == nil {
+            guard let initial = try? InitialDecryptor.decryptClientInitial(payload) else { return }
+            quicDecryptor = try? InitialDecryptor(
+                version: initial.version, originalDestinationConnectionID: initial.destinationConnectionID.bytes)
+            quicCrypto = CryptoStreamReassembler()
+        }
+        guard let decryptor = quicDecryptor, var crypto = quicCrypto else { return }
+        quicCrypto = nil
+        if let packets = try? decryptor.decryptDatagram(payload, from: .client) {
+            facts.quicInitialsDecrypted += packets.count
+            for packet in packets { crypto.insert(packet.frames) }
+        }
+        if let bytes = crypto.clientHello() {
+            quicClientHelloDone = true
+            quicDecryptor = nil
+            let body = Array(bytes.dropFirst(4))
+            if let hello = try? ClientHello(validating: body.span).info(), facts.clientHello == nil {
+                facts.clientHello = hello
+                facts.clientHelloTransport = .quic
+                facts.ja4 = JA4.fingerprint(hello, transport: .quic)
+                events?.append(.clientHello(hello, transport: .quic, ja4: facts.ja4 ?? ""))
+            }
+            return
+        }
+        if crypto.firstHandshakeMessageExceedsCapacity {
+            quicClientHelloDone = true
+            quicDecryptor = nil
+            return
+        }
+        quicCrypto = crypto
+    }
+}
+
+/// What one packet revealed at the application layer, for `inspect`. Built only when asked for.
+public enum ApplicationEvent: Sendable {
+    case clientHello(ClientHelloInfo, transport: JA4.Transport, ja4: String)
+    case serverHello(ServerHelloInfo)
+    case alert(TLSAlert)
+    case stun(STUNInfo)
+    case channelData
+    case quic(QUICPacketInfo)
+    case rtp
+}

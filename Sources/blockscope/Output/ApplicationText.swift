@@ -1,0 +1,107 @@
+import FlowTracking
+import WireFormat
+
+/// Names and one-line descriptions of application-layer facts, for the text report, `inspect` and JSON.
+enum ApplicationText {
+    /// `TLS 1.3`, `DTLS 1.2`, or hex for values without a name.
+    static func version(_ value: UInt16) -> String {
+        switch value {
+        case 0x0304: "TLS 1.3"
+        case 0x0303: "TLS 1.2"
+        case 0x0302: "TLS 1.1"
+        case 0x0301: "TLS 1.0"
+        case 0x0300: "SSL 3.0"
+        case 0xfefc: "DTLS 1.3"
+        case 0xfefd: "DTLS 1.2"
+        case 0xfeff: "DTLS 1.0"
+        default: "0x" + String(value, radix: 16)
+        }
+    }
+
+    static func transport(_ transport: JA4.Transport) -> String {
+        switch transport {
+        case .tcp: "TLS"
+        case .quic: "QUIC"
+        case .dtls: "DTLS"
+        }
+    }
+
+    static func clientHello(_ hello: ClientHelloInfo, transport: JA4.Transport, ja4: String?) -> String {
+        var text = "\(self.transport(transport)) ClientHello"
+        text += " sni=\(hello.serverName ?? "-")"
+        if !hello.alpn.isEmpty { text += " alpn=\(hello.alpn.joined(separator: ","))" }
+        if let ja4 { text += " ja4=\(ja4)" }
+        if hello.hasEncryptedClientHello { text += " ech" }
+        return text
+    }
+
+    static func stunMessage(_ info: STUNInfo) -> String {
+        var text = "STUN\(info.isClassic ? " (RFC 3489)" : "") \(info.method) \(className(info.messageClass))"
+        if let error = info.errorCode { text += " error=\(error.code)" }
+        if let address = info.xorMappedAddress ?? info.mappedAddress {
+            text += " mapped=\(Format.endpoint(address.address, address.port))"
+        }
+        if let relayed = info.xorRelayedAddress { text += " relayed=\(Format.endpoint(relayed.address, relayed.port))" }
+        if let software = info.software { text += " software=\"\(software)\"" }
+        if let fingerprint = info.fingerprintValid { text += fingerprint ? " fingerprint=ok" : " fingerprint=BAD" }
+        return text
+    }
+
+    static func className(_ messageClass: STUNMessageClass) -> String {
+        switch messageClass {
+        case .request: "request"
+        case .indication: "indication"
+        case .successResponse: "success"
+        case .errorResponse: "error"
+        }
+    }
+
+    static func event(_ event: ApplicationEvent) -> String {
+        switch event {
+        case .clientHello(let hello, let transport, let ja4): clientHello(hello, transport: transport, ja4: ja4)
+        case .serverHello(let hello):
+            "ServerHello \(version(hello.version))\(hello.isHelloRetryRequest ? " (HelloRetryRequest)" : "")"
+                + " cipher=0x\(String(hello.cipherSuite, radix: 16))"
+        case .alert(let alert): "TLS alert \(alert.level) \(alert.description)"
+        case .stun(let info): stunMessage(info)
+        case .channelData: "TURN ChannelData"
+        case .quic(let info):
+            "QUIC \(info.version.name) \(info.packetType.map { "\($0)" } ?? "long-header")"
+                + " dcid=\(info.destinationConnectionID)"
+                + (info.coalescedPackets > 1 ? " +\(info.coalescedPackets - 1) coalesced" : "")
+        case .rtp: "RTP/RTCP"
+        }
+    }
+
+    /// The indented line under a flow in the text report (nil when nothing was recognised).
+    static func flowDetail(_ facts: ApplicationFacts) -> String? {
+        var parts: [String] = []
+        if let hello = facts.clientHello, let transport = facts.clientHelloTransport {
+            parts.append(clientHello(hello, transport: transport, ja4: facts.ja4))
+        } else if facts.tlsRecordsFromOriginator + facts.tlsRecordsFromResponder > 0 {
+            parts.append("TLS (no ClientHello seen)")
+        }
+        if let hello = facts.serverHello { parts.append("server \(version(hello.version))") }
+        if !facts.alerts.isEmpty {
+            parts.append("alerts: " + facts.alerts.map { "\($0.level) \($0.description)" }.joined(separator: ", "))
+        }
+        if !facts.quicVersions.isEmpty {
+            parts.append("QUIC \(facts.quicVersions.map(\.name).joined(separator: ","))"
+                + " \(facts.quicLongHeaderPacketsFromOriginator)→/\(facts.quicLongHeaderPacketsFromResponder)← long-header packets")
+        }
+        let stun = facts.stun
+        if stun.messages > 0 {
+            var text = "STUN \(stun.requests) requests, \(stun.successResponses) responses"
+            if stun.errorResponses > 0 { text += ", \(stun.errorResponses) errors" }
+            if stun.indications > 0 { text += ", \(stun.indications) indications" }
+            text += ", \(stun.unanswered) unanswered"
+            if !stun.methods.isEmpty { text += " (\(stun.methods.map(\.description).joined(separator: ",")))" }
+            parts.append(text)
+        }
+        if stun.channelData > 0 { parts.append("TURN ChannelData \(stun.channelData)") }
+        if facts.dtlsRecords > 0, facts.clientHelloTransport != .dtls { parts.append("DTLS \(facts.dtlsRecords) datagrams") }
+        let rtp = facts.rtpPacketsFromOriginator + facts.rtpPacketsFromResponder
+        if rtp > 0 { parts.append("RTP/RTCP \(facts.rtpPacketsFromOriginator)→/\(facts.rtpPacketsFromResponder)←") }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+}
