@@ -54,7 +54,9 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             // The CLI is a dependency so that `swift test` builds the binary these tests run.
-            dependencies: ["Blockscope", "PacketCapture", "WireFormat", "FlowTracking", "TestSupport", "blockscope"]
+            dependencies: [
+                "Blockscope", "PacketCapture", "WireFormat", "FlowTracking", "QUICInitial", "TestSupport", "blockscope",
+            ]
         ),
     ]
 )

@@ -88,6 +88,7 @@ func dissectOne(_ frame: Span<UInt8>, linkType: LinkType, step: Int64, wireLengt
     var acc = touch(summary)
     let seen = fuzzDissector.withPayload(of: summary, in: frame) { payload -> Int in
         for i in payload.indices { acc = acc &* 31 &+ UInt64(payload[i]) }
+        exerciseApplication(payload, summary: summary)
         return payload.count
     }
     if seen > summary.payload.capturedLength {
@@ -244,4 +245,85 @@ func checkAddressBytes(_ input: Span<UInt8>) {
     checkRoundTrip(IPAddress(ipv6High: 0, low: 0xffff_0000_0000 | UInt64(v4)))
     checkRoundTrip(IPAddress(ipv6High: 0, low: UInt64(v4)))
     checkRoundTrip(IPAddress(ipv6High: 0, low: 0xffff << 32 | UInt64(groups[7])))
+}
+
+
+// MARK: - Application parsers
+
+/// Per-direction stream state carried across inputs, as a flow tracker would (bounded by the parsers' caps).
+nonisolated(unsafe) var fuzzTLSStream = TLSStreamAssembler()
+nonisolated(unsafe) var fuzzDTLS = DTLSHandshakeAssembler()
+nonisolated(unsafe) var fuzzSTUNStream = STUNStreamFramer(framing: .stunMessages, capacity: 1 << 16)
+nonisolated(unsafe) var fuzzRFC4571Stream = STUNStreamFramer(framing: .lengthPrefixed, capacity: 1 << 16)
+nonisolated(unsafe) var fuzzCrypto = CryptoStreamReassembler()
+nonisolated(unsafe) var fuzzStreamInputs = 0
+
+/// Every application parser over the transport payload: each must answer (parse, refuse, need more) without
+/// trapping; summaries are built and read, so their decoding is exercised too.
+@inline(never)
+func exerciseApplication(_ payload: Span<UInt8>, summary: PacketSummary) {
+    var acc: UInt64 = 0
+    _ = UDPDemux.classify(payload)
+    if let message = try? STUNMessage(validatingDatagram: payload) {
+        let info = message.info()
+        acc &+= UInt64(info.attributeTypes.count) &+ UInt64(info.username?.utf8.count ?? 0)
+        _ = message.fingerprintValid
+    }
+    if let message = try? STUNMessage(validating: payload) { acc &+= UInt64(message.attributeCount) }
+    if let channel = try? ChannelDataMessage(validating: payload, overTCP: summary.tcp != nil, allowingLegacyRange: true) {
+        acc &+= UInt64(channel.dataLength)
+    }
+    if let rtp = try? RTPPacket(validating: payload) { acc &+= UInt64(rtp.header.ssrc) }
+    if let rtcp = try? RTCPPacket(validating: payload) { acc &+= UInt64(rtcp.header.packetCount) }
+    _ = QUICLongHeader.looksLikeQUIC(payload)
+    var walker = QUICPacketWalker(payload)
+    while let range = try? walker.next() {
+        if let header = try? QUICLongHeader(validating: payload.extracting(range)) {
+            acc &+= UInt64(header.info(coalescedPackets: walker.count).tokenLength)
+        }
+    }
+    // QUIC Initial plaintext (as if decrypted): frames, then CRYPTO reassembly across inputs.
+    let frames = InitialFrames(parsing: payload)
+    fuzzCrypto.insert(frames)
+    if let hello = fuzzCrypto.clientHello(), hello.count > 4 {
+        let body = Array(hello[4...])
+        if let parsed = try? ClientHello(validating: body.span) {
+            acc &+= UInt64(JA4.fingerprint(parsed.info(), transport: .quic).utf8.count)
+        }
+    }
+    // A payload taken as a handshake message body: the ClientHello/ServerHello views directly, TLS and DTLS.
+    for dtls in [false, true] {
+        if let hello = try? ClientHello(validating: payload, isDTLS: dtls) {
+            let info = hello.info()
+            acc &+= UInt64(JA4.fingerprint(info, transport: dtls ? .dtls : .tcp).utf8.count)
+            acc &+= UInt64(JA4.rawFingerprint(info, transport: .tcp).utf8.count)
+        }
+        if let hello = try? ServerHello(validating: payload, isDTLS: dtls) { acc &+= UInt64(hello.info().cipherSuite) }
+    }
+    _ = TLSRecordHeader.looksLikeTLS(payload)
+    _ = DTLSRecordHeader.looksLikeDTLS(payload)
+    // Streams: the assemblers and framers see a run of payloads, then start over (bounded state).
+    fuzzStreamInputs += 1
+    if fuzzStreamInputs % 64 == 0 {
+        fuzzTLSStream = TLSStreamAssembler()
+        fuzzDTLS = DTLSHandshakeAssembler()
+        fuzzSTUNStream = STUNStreamFramer(framing: .stunMessages, capacity: 1 << 16)
+        fuzzRFC4571Stream = STUNStreamFramer(framing: .lengthPrefixed, capacity: 1 << 16)
+        fuzzCrypto = CryptoStreamReassembler()
+    }
+    fuzzTLSStream.add(sequence: summary.tcp?.sequenceNumber ?? UInt32(truncatingIfNeeded: fuzzStreamInputs * 97), payload: payload)
+    if let hello = fuzzTLSStream.clientHello { acc &+= UInt64(hello.cipherSuites.count) }
+    fuzzDTLS.add(datagram: payload)
+    for index in 0..<2 {
+        var framer = index == 0 ? fuzzSTUNStream : fuzzRFC4571Stream
+        if (try? framer.append(payload)) != nil {
+            var frames = 0
+            while frames < 64, let frame = try? framer.next() {
+                frames += 1
+                if case .stun(let info) = frame { acc &+= UInt64(info.length) }
+            }
+        }
+        if index == 0 { fuzzSTUNStream = framer } else { fuzzRFC4571Stream = framer }
+    }
+    fuzzSink &+= acc
 }

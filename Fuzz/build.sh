@@ -7,7 +7,9 @@ root="$(dirname "$here")"
 SWIFTC="${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}"
 out="$here/.build-fuzz"
 mkdir -p "$out"
+# WireFormat, plus the QUIC Initial pieces that need no cryptography (frame parsing, CRYPTO reassembly).
 mapfile -t sources < <(find "$root/Sources/WireFormat" -name '*.swift' | sort)
+sources+=("$root/Sources/QUICInitial/InitialFrames.swift" "$root/Sources/QUICInitial/CryptoStreamReassembler.swift")
 "$SWIFTC" -parse-as-library -sanitize=fuzzer,address -O -g \
     -enable-experimental-feature Lifetimes \
     -module-name WireFormat -module-cache-path "$out/module-cache" \

@@ -59,6 +59,16 @@ struct AnalyzeCommandTests {
         }
         #expect(result.standardError.contains("packets/s"))
         #expect(result.standardError.contains("MB/s"))
+        // The TLS flow's application fields (schema 1): the ClientHello's SNI and ALPN, its JA4, the version.
+        let tls = try #require(flows.first { $0["resp_p"] as? Int == 8443 })
+        #expect(tls["sni"] as? String == "facetime.apple.com")
+        #expect(tls["alpn"] as? [String] == ["h2", "http/1.1"])
+        #expect((tls["ja4"] as? String)?.hasPrefix("t13d") == true)
+        #expect(tls["tls_version"] as? String == "TLS 1.3")
+        #expect(tls["app"] as? [String] == ["tls"])
+        let udp = try #require(flows.first { $0["proto"] as? String == "udp" })
+        #expect(udp["sni"] is NSNull)
+        #expect(udp["stun"] is NSNull)
     }
 
     @Test func textReportNamesFlowsAndCounts() throws {
@@ -92,6 +102,7 @@ struct AnalyzeCommandTests {
         #expect(result.lines[0].contains("127.0.0.1:40798 > 127.0.0.1:8443 TCP [S]"))
         #expect(result.lines[0].contains("ttl=64"))
         #expect(result.lines[1].contains("TCP [S.]"))
+        #expect(result.lines[3].contains("| TLS ClientHello sni=facetime.apple.com alpn=h2,http/1.1 ja4=t13d"))
         let all = try CLI.run(["inspect", Self.capture])
         #expect(all.lines.count == 30)
         #expect(all.lines.last?.contains("TCP [R.]") == true)
