@@ -111,6 +111,9 @@ struct ApplicationTracker: Sendable {
         }
         // Keep the assembler only while it can still tell something: not TLS, given up, or past the
         // handshake (encrypted records) ends its job.
+        // The client side's job ends with its ClientHello; the server side's with the cleartext handshake (its
+        // alerts matter until then).
+        if fromOriginator, assembler.clientHello != nil { return }
         switch assembler.status {
         case .inProgress where assembler.streamOffset < Self.tcpProbeLimit && !assembler.isEncrypted:
             slot = assembler

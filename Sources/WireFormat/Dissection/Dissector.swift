@@ -283,7 +283,12 @@ public final class Dissector {
             let (options, valid) = segment.parseOptions()
             if !valid { summary.anomalies.insert(.tcpBadOption) }
             let flags = segment.flags
-            if flags.isEmpty || flags.isSuperset(of: [.syn, .fin]) || flags.isSuperset(of: [.syn, .rst]) {
+            // Plain masks: SetAlgebra over array literals would allocate in unoptimised builds.
+            let bits = flags.rawValue
+            let syn = TCPFlags.syn.rawValue
+            if bits & 0x1ff == 0 || bits & (syn | TCPFlags.fin.rawValue) == syn | TCPFlags.fin.rawValue
+                || bits & (syn | TCPFlags.rst.rawValue) == syn | TCPFlags.rst.rawValue
+            {
                 summary.anomalies.insert(.tcpImpossibleFlags)
             }
             summary.transport = .tcp(

@@ -58,6 +58,19 @@ struct ReassemblyBuffer: Hashable, Sendable {
     }
 
     private mutating func insert(_ new: Range<Int>) {
+        // In-order data (the common case) extends or follows the last range: no new array.
+        if let last = covered.last, new.lowerBound >= last.lowerBound {
+            if new.lowerBound <= last.upperBound {
+                covered[covered.count - 1] = last.lowerBound..<max(last.upperBound, new.upperBound)
+                return
+            }
+            covered.append(new)
+            return
+        }
+        if covered.isEmpty {
+            covered.append(new)
+            return
+        }
         var merged = new
         var result: [Range<Int>] = []
         result.reserveCapacity(covered.count + 1)
