@@ -1,0 +1,459 @@
+#!/usr/bin/env bash
+# Blockscope DPI lab: client — middlebox — server in network namespaces that
+# this script creates; the middlebox plays the DPI box with netfilter rules.
+# Each scenario records the client-side capture into Captures/<scenario>.pcap
+# and writes Captures/<scenario>.truth.json (derived from the capture by
+# analyze.py, which also checks that the scenario really did what it says).
+#
+#   Captures/lab/lab.sh list
+#   Captures/lab/lab.sh record <scenario>|all
+#   Captures/lab/cleanup.sh            (removes leftovers of a crashed run)
+#
+# Safety: every address is a documentation address (192.0.2.0/24,
+# 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32); no default routes; the
+# host's own namespace is never configured (veths are created inside the lab
+# namespaces). Namespaces are named bs-{c,m,s}-<pid>. Every process is
+# started with `timeout` and killed by PID on exit (EXIT/INT/TERM).
+set -euo pipefail
+
+LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CAPS="$(dirname "$LAB")"
+PY="${PYTHON:-python3}"
+TOOLS="$LAB/labtools.py"
+
+SCENARIOS=(benign-normal sni-rst-injection sni-silent-drop syn-drop-address
+           tcp-freeze-16k tcp-freeze-32k sni-throttle-128k stun-drop-cookie
+           call-media-cutoff quic-drop facetime-setup-blocked
+           port-closed lossy-completed server-silent)
+
+# Lab addresses.
+C4=192.0.2.2;  M4C=192.0.2.1;  M4S=198.51.100.1; M4X=203.0.113.1
+S4=198.51.100.2; X4=203.0.113.2
+C6=2001:db8:1::2; M6C=2001:db8:1::1; M6S=2001:db8:2::1; S6=2001:db8:2::2
+TRIGGER=facetime.apple.com
+CONTROL=www.example.com
+SNAPLEN=1600
+MAX_PCAP_BYTES=2000000
+
+SC="-"
+die() { echo "lab[$SC]: FAILED: $*" >&2; exit 1; }
+log() { echo "lab[$SC]: $*" >&2; }
+
+check_tools() {
+    local missing=() t
+    for t in ip iptables ip6tables iptables-save tcpdump tshark curl openssl timeout ss \
+             turnserver ethtool ping "$PY"; do
+        command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+    done
+    "$PY" -c 'import aioquic' 2>/dev/null || missing+=("python module aioquic")
+    if ((${#missing[@]})); then
+        echo "lab: missing tools: ${missing[*]}" >&2
+        echo "lab: apt-get install -y iproute2 iptables tcpdump tshark curl openssl coturn ethtool iputils-ping python3-pip; pip install aioquic" >&2
+        exit 2
+    fi
+}
+
+# ------------------------------------------------------------ cleanup
+PIDS=()
+BG=()
+NSES=()
+TMP=""
+TCPDUMP_PID=""
+
+kill_pid() {
+    local pid=$1 i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$? pid ns
+    trap - EXIT INT TERM
+    [[ -n "$TCPDUMP_PID" ]] && kill_pid "$TCPDUMP_PID"
+    for pid in "${PIDS[@]}"; do kill_pid "$pid"; done
+    # Anything still running inside our own namespaces was started by us.
+    for ns in "${NSES[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    done
+    for ns in "${NSES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    [[ -n "$TMP" && -z "${KEEP_TMP:-}" ]] && rm -rf "$TMP"
+    exit "$rc"
+}
+
+# wait_for CMD...: poll (max ~5 s) until CMD succeeds.
+wait_for() { local i; for i in $(seq 1 50); do "$@" && return 0; sleep 0.1; done; return 1; }
+listening() { ip netns exec "$1" ss -Hl"$2"n "sport = :$3" | grep -q .; }
+
+# bg_ns NS SECONDS LOGFILE CMD... : background process in a namespace.
+bg_ns() {
+    local ns=$1 t=$2 logf=$3; shift 3
+    ip netns exec "$ns" timeout "$t" "$@" >"$logf" 2>&1 &
+    PIDS+=($!)
+}
+
+# mb CMD... : run a command in the middlebox namespace and record it.
+mb() {
+    ip netns exec "$NS_M" "$@"
+    printf '%s\n' "$*" >>"$TMP/rules.txt"
+}
+
+# ----------------------------------------------------------- topology
+topology() {
+    local ns
+    NS_C=bs-c-$$; NS_M=bs-m-$$; NS_S=bs-s-$$
+    for ns in "$NS_C" "$NS_M" "$NS_S"; do
+        ip netns add "$ns"
+        NSES+=("$ns")
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
+            net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.all.router_solicitations=0 \
+            net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.all.dad_transmits=0 \
+            net.ipv6.conf.default.dad_transmits=0 >/dev/null
+        ip -n "$ns" link set lo up
+    done
+    # veths are created inside the lab namespaces, never in the host's.
+    ip -n "$NS_C" link add c0 type veth peer name m0 netns "$NS_M"
+    ip -n "$NS_M" link add m1 type veth peer name s0 netns "$NS_S"
+    ip -n "$NS_C" addr add "$C4/24" dev c0
+    ip -n "$NS_C" addr add "$C6/64" dev c0 nodad
+    ip -n "$NS_M" addr add "$M4C/24" dev m0
+    ip -n "$NS_M" addr add "$M6C/64" dev m0 nodad
+    ip -n "$NS_M" addr add "$M4S/24" dev m1
+    ip -n "$NS_M" addr add "$M4X/24" dev m1
+    ip -n "$NS_M" addr add "$M6S/64" dev m1 nodad
+    ip -n "$NS_S" addr add "$S4/24" dev s0
+    ip -n "$NS_S" addr add "$X4/24" dev s0
+    ip -n "$NS_S" addr add "$S6/64" dev s0 nodad
+    for dev in "$NS_C c0" "$NS_M m0" "$NS_M m1" "$NS_S s0"; do
+        set -- $dev
+        ip -n "$1" link set "$2" up
+        # Real-size frames on the wire (no TSO/GSO/GRO super-packets).
+        ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
+    done
+    ip -n "$NS_C" route add 198.51.100.0/24 via "$M4C"
+    ip -n "$NS_C" route add 203.0.113.0/24 via "$M4C"
+    ip -n "$NS_C" -6 route add 2001:db8:2::/64 via "$M6C"
+    ip -n "$NS_S" route add 192.0.2.0/24 via "$M4S"
+    ip -n "$NS_S" -6 route add 2001:db8:1::/64 via "$M6S"
+    ip netns exec "$NS_M" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
+    # Server packets arrive ~6 hops away (64 - 1 forward - 5 = 58); packets
+    # the middlebox itself makes (REJECT's RST) keep TTL 64. FORWARD, not
+    # POSTROUTING, so that the middlebox's own packets are not decremented.
+    printf '# base (every scenario): make the server look 6 hops away\n' >>"$TMP/rules.txt"
+    mb iptables -t mangle -A FORWARD -i m1 -j TTL --ttl-dec 5
+    mb ip6tables -t mangle -A FORWARD -i m1 -j HL --hl-dec 5
+    ip netns exec "$NS_M" sysctl -qw net.netfilter.nf_conntrack_acct=1 >/dev/null 2>&1 || true
+    printf '# scenario rules\n' >>"$TMP/rules.txt"
+    for a in "$S4" "$X4" "$S6"; do
+        ip netns exec "$NS_C" ping -c 1 -W 2 "$a" >/dev/null || die "lab topology: $a unreachable"
+    done
+}
+
+gen_cert() {
+    timeout 20 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=$TRIGGER" \
+        -addext "subjectAltName=DNS:$TRIGGER,DNS:init.ess.apple.com,DNS:identity.ess.apple.com,DNS:$CONTROL" \
+        -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >"$TMP/req.log" 2>&1 \
+        || { cat "$TMP/req.log" >&2; die "openssl req failed"; }
+}
+
+# ------------------------------------------------------------ servers
+start_tls_server() {
+    bg_ns "$NS_S" 120 "$TMP/tls-server.log" "$PY" "$TOOLS" tls-server \
+        --bind "$S4" --bind "$X4" --bind "$S6" --port 443 --push-port 5223 \
+        --cert "$TMP/cert.pem" --key "$TMP/key.pem" --big-bytes 200000
+    wait_for listening "$NS_S" t 443 && wait_for listening "$NS_S" t 5223 \
+        || { cat "$TMP/tls-server.log" >&2; die "tls server not listening"; }
+}
+start_silent_server() {
+    bg_ns "$NS_S" 60 "$TMP/silent-server.log" "$PY" "$TOOLS" silent-server \
+        --bind "$S4" --bind "$S6" --port 443
+    wait_for listening "$NS_S" t 443 || die "silent server not listening"
+}
+start_quic_server() {
+    bg_ns "$NS_S" 60 "$TMP/quic-server.log" "$PY" "$TOOLS" quic-server \
+        --bind "$S4" --bind "$S6" --port 443 --cert "$TMP/cert.pem" --key "$TMP/key.pem"
+    wait_for listening "$NS_S" u 443 || { cat "$TMP/quic-server.log" >&2; die "quic server not listening"; }
+}
+start_coturn() {
+    cat >"$TMP/turnserver.conf" <<EOF
+listening-ip=$S4
+listening-ip=$X4
+listening-port=3478
+relay-ip=$S4
+min-port=49152
+max-port=49200
+fingerprint
+lt-cred-mech
+user=lab:labpass
+realm=lab.example
+no-tls
+no-dtls
+no-cli
+no-multicast-peers
+pidfile=$TMP/turnserver.pid
+userdb=$TMP/turndb
+log-file=stdout
+simple-log
+EOF
+    bg_ns "$NS_S" 90 "$TMP/turnserver.log" turnserver -c "$TMP/turnserver.conf"
+    wait_for listening "$NS_S" u 3478 || { tail -20 "$TMP/turnserver.log" >&2; die "coturn not listening"; }
+}
+start_call_server() {  # ADDR PORT
+    bg_ns "$NS_S" 60 "$TMP/call-server-$2.log" "$PY" "$TOOLS" call-server --bind "$1" --port "$2"
+    wait_for listening "$NS_S" u "$2" || die "call server $1:$2 not listening"
+}
+start_udp_echo() {  # ADDR PORT
+    bg_ns "$NS_S" 60 "$TMP/udp-echo-$2.log" "$PY" "$TOOLS" udp-echo --bind "$1:$2"
+    wait_for listening "$NS_S" u "$2" || die "udp echo $1:$2 not listening"
+}
+
+# ------------------------------------------------------------ capture
+start_capture() {
+    # TCP, UDP and ICMP errors; no ARP/NDP/MLD housekeeping.
+    local filter='tcp or udp or icmp or (icmp6 and ip6[40] < 128)'
+    ip netns exec "$NS_C" tcpdump -i c0 -n -U -Z root -s "$SNAPLEN" -w "$TMP/cap.pcap" \
+        "$filter" 2>"$TMP/tcpdump.log" &
+    TCPDUMP_PID=$!
+    tcpdump_ready() { grep -q 'listening on' "$TMP/tcpdump.log" && [[ -e "$TMP/cap.pcap" ]]; }
+    wait_for tcpdump_ready || { cat "$TMP/tcpdump.log" >&2; die "tcpdump did not start"; }
+    sleep 0.5
+}
+stop_capture() {
+    sleep 1
+    kill -INT "$TCPDUMP_PID"
+    local i
+    for i in $(seq 1 50); do kill -0 "$TCPDUMP_PID" 2>/dev/null || break; sleep 0.1; done
+    wait "$TCPDUMP_PID" || true
+    TCPDUMP_PID=""
+    grep -E 'captured|dropped' "$TMP/tcpdump.log" >&2 || true
+}
+
+# --------------------------------------------------------- client side
+# run_client LABEL SECONDS CMD... : run in the client namespace; record
+# LABEL, exit code and the last stdout line (JSON) in outcomes.tsv.
+run_client() {
+    local label=$1 t=$2 rc=0 last; shift 2
+    ip netns exec "$NS_C" timeout "$t" "$@" >"$TMP/out.$label" 2>"$TMP/err.$label" || rc=$?
+    last="$(tail -n 1 "$TMP/out.$label" | tr -d '\t')"
+    printf '%s\t%s\t%s\n' "$label" "$rc" "$last" >>"$TMP/outcomes.tsv"
+    log "client $label: rc=$rc $last $(tail -n 1 "$TMP/err.$label")"
+}
+run_client_bg() { run_client "$@" & BG+=($!); PIDS+=($!); }
+wait_bg() { local p; for p in "${BG[@]}"; do wait "$p" || true; done; BG=(); }
+
+# curl_tls LABEL MAXTIME NAME ADDR PORT PATH [curl args...]
+curl_tls() {
+    local label=$1 maxt=$2 name=$3 addr=$4 port=$5 path=$6; shift 6
+    local res="$name:$port:$addr"
+    [[ $addr == *:* ]] && res="$name:$port:[$addr]"
+    run_client "$label" $((maxt + 5)) curl -sS -k --http1.1 --resolve "$res" --max-time "$maxt" "$@" \
+        -o /dev/null -w '{"http_code":"%{http_code}","size_download":%{size_download},"time_total":%{time_total},"speed_download":%{speed_download}}\n' \
+        "https://$name:$port$path"
+}
+curl_tls_bg() { curl_tls "$@" & BG+=($!); PIDS+=($!); }
+
+# ------------------------------------------------------------ scenarios
+sc_benign_normal() {
+    DESC="No middlebox rule. TLS 1.3 downloads (200 KB) to the trigger name facetime.apple.com and the control name www.example.com over IPv4 and IPv6, a STUN Binding to coturn, a UDP call (STUN checks + RTP-like media both ways, 4 s) and a QUIC connection (aioquic, ALPN hq-interop) all complete."
+    start_tls_server; start_quic_server; start_coturn; start_call_server "$S4" 16393
+    start_capture
+    curl_tls trig4 15 "$TRIGGER" "$S4" 443 /big
+    curl_tls ctrl4 15 "$CONTROL" "$S4" 443 /big
+    curl_tls trig6 15 "$TRIGGER" "$S6" 443 /big
+    curl_tls ctrl6 15 "$CONTROL" "$S6" 443 /big
+    run_client stun 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
+    run_client call 15 "$PY" "$TOOLS" call-client --server "$S4" --port 16393 --media-time 4
+    run_client quic 12 "$PY" "$TOOLS" quic-client --server "$S4" --port 443 --sni "$TRIGGER"
+}
+
+sc_sni_rst_injection() {
+    DESC="The middlebox matches the string facetime.apple.com in TCP/443 packets (the SNI in the ClientHello), drops that packet and answers the client with a RST (REJECT --reject-with tcp-reset) that carries the middlebox's TTL 64 while the server's packets arrive with TTL 58. The control SNI www.example.com on the same server completes. IPv4 and IPv6."
+    start_tls_server
+    mb iptables -A FORWARD -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j REJECT --reject-with tcp-reset
+    mb ip6tables -A FORWARD -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j REJECT --reject-with tcp-reset
+    start_capture
+    curl_tls trig4 10 "$TRIGGER" "$S4" 443 /big
+    curl_tls ctrl4 15 "$CONTROL" "$S4" 443 /big
+    curl_tls trig6 10 "$TRIGGER" "$S6" 443 /big
+    curl_tls ctrl6 15 "$CONTROL" "$S6" 443 /big
+}
+
+sc_sni_silent_drop() {
+    DESC="The middlebox connmarks a TCP/443 connection whose packet contains facetime.apple.com (the ClientHello) and silently drops that packet and everything after it in both directions. The client's ClientHello is retransmitted unacknowledged until curl gives up (--max-time 12). Control SNI completes. IPv4 and IPv6."
+    start_tls_server
+    mb iptables -t mangle -A PREROUTING -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j CONNMARK --set-mark 1
+    mb iptables -A FORWARD -m connmark --mark 1 -j DROP
+    mb ip6tables -t mangle -A PREROUTING -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j CONNMARK --set-mark 1
+    mb ip6tables -A FORWARD -m connmark --mark 1 -j DROP
+    start_capture
+    curl_tls ctrl4 15 "$CONTROL" "$S4" 443 /big
+    curl_tls ctrl6 15 "$CONTROL" "$S6" 443 /big
+    curl_tls_bg trig4 12 "$TRIGGER" "$S4" 443 /big
+    curl_tls_bg trig6 12 "$TRIGGER" "$S6" 443 /big
+    wait_bg
+}
+
+sc_syn_drop_address() {
+    DESC="The middlebox drops every TCP SYN to 203.0.113.2 (address block). The client retransmits its SYN (this kernel, 6.x with net.ipv4.tcp_syn_linear_timeouts=4: 1 s apart four times, then doubling) and curl gives up after --connect-timeout 8. The same name on 198.51.100.2 (control address) completes."
+    start_tls_server
+    mb iptables -A FORWARD -d "$X4" -p tcp --syn -j DROP
+    start_capture
+    curl_tls ctrl4 15 "$TRIGGER" "$S4" 443 /big
+    curl_tls trig4 10 "$TRIGGER" "$X4" 443 /big --connect-timeout 8
+}
+
+freeze() {  # BYTES
+    local n=$1
+    DESC="A TCP/443 connection whose ClientHello contains facetime.apple.com is connmarked; once the connection's reply direction has carried $n bytes (IP bytes, connbytes), the middlebox drops every further packet of it in both directions (TSPU 'TCP 16-20' freeze). The client downloads a 200 KB body with --max-time 15: data stops short of $n bytes with no RST/FIN; later client packets go unanswered. Control SNI on the same server completes. IPv4 and IPv6."
+    start_tls_server
+    mb iptables -t mangle -A PREROUTING -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j CONNMARK --set-mark 2
+    mb iptables -A FORWARD -m connmark --mark 2 -m connbytes --connbytes "$n:" --connbytes-dir reply --connbytes-mode bytes -j DROP
+    mb ip6tables -t mangle -A PREROUTING -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j CONNMARK --set-mark 2
+    mb ip6tables -A FORWARD -m connmark --mark 2 -m connbytes --connbytes "$n:" --connbytes-dir reply --connbytes-mode bytes -j DROP
+    start_capture
+    curl_tls ctrl4 15 "$CONTROL" "$S4" 443 /big
+    curl_tls ctrl6 15 "$CONTROL" "$S6" 443 /big
+    curl_tls_bg trig4 15 "$TRIGGER" "$S4" 443 /big
+    curl_tls_bg trig6 15 "$TRIGGER" "$S6" 443 /big
+    wait_bg
+}
+sc_tcp_freeze_16k() { freeze 16384; }
+sc_tcp_freeze_32k() { freeze 32768; }
+
+sc_sni_throttle_128k() {
+    DESC="A TCP/443 connection whose ClientHello contains facetime.apple.com is connmarked; its server-to-client packets above 16 KiB/s (~131 kbit/s, hashlimit per connection, burst 16 KiB) are dropped (a policer, not a shaper). The throttled 200 KB download (--max-time 20) crawls with retransmissions; the control SNI on the same server runs at full speed."
+    start_tls_server
+    mb iptables -t mangle -A PREROUTING -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j CONNMARK --set-mark 3
+    mb iptables -A FORWARD -m connmark --mark 3 -m conntrack --ctdir REPLY -m hashlimit --hashlimit-name bsthrottle --hashlimit-above 16kb/s --hashlimit-burst 16kb --hashlimit-mode srcip,srcport,dstip,dstport -j DROP
+    start_capture
+    curl_tls ctrl4 15 "$CONTROL" "$S4" 443 /big
+    curl_tls trig4 20 "$TRIGGER" "$S4" 443 /big
+}
+
+sc_stun_drop_cookie() {
+    DESC="The middlebox drops every UDP datagram with the STUN magic cookie 0x2112A442 at payload offset 4 (u32 match). STUN Binding requests to coturn on 198.51.100.2:3478 and 203.0.113.2:3478 are retransmitted per RFC 8489 (500 ms, doubling; 5 sends, give up 2 s after the last) and go unanswered. A control UDP echo (non-STUN payload) to 198.51.100.2:5000 works."
+    start_coturn; start_udp_echo "$S4" 5000
+    mb iptables -A FORWARD -p udp -m u32 --u32 "0>>22&0x3C@12=0x2112A442" -j DROP
+    start_capture
+    run_client ctrl-udp 10 "$PY" "$TOOLS" udp-probe --server "$S4" --port 5000 --count 5
+    run_client_bg stun-s4 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
+    run_client_bg stun-x4 15 "$PY" "$TOOLS" stun-client --server "$X4" --port 3478
+    wait_bg
+}
+
+sc_call_media_cutoff() {
+    DESC="Two UDP calls (STUN connectivity check, then RTP-like media at 50 pps both ways): to 198.51.100.2:16393 (trigger) and 203.0.113.2:16394 (control). About 4 s into the media the scenario adds a middlebox rule dropping the trigger call's inbound media; the client keeps sending for ~5 s more with nothing coming back. The control call continues both ways."
+    start_call_server "$S4" 16393; start_call_server "$X4" 16394
+    start_capture
+    run_client_bg call-trig 20 "$PY" "$TOOLS" call-client --server "$S4" --port 16393 --media-time 9
+    run_client_bg call-ctrl 20 "$PY" "$TOOLS" call-client --server "$X4" --port 16394 --media-time 9
+    sleep 4
+    printf '# added ~4 s into the call:\n' >>"$TMP/rules.txt"
+    mb iptables -I FORWARD -p udp -s "$S4" --sport 16393 -j DROP
+    wait_bg
+}
+
+sc_quic_drop() {
+    DESC="The middlebox drops UDP/443 datagrams whose first payload byte marks a QUIC long-header Initial (byte & 0xB0 == 0x80, u32 match). The aioquic client (ALPN hq-interop, SNI facetime.apple.com) retransmits its Initial on PTO and gives up after 8 s. TLS over TCP to the same server (control) works."
+    start_tls_server; start_quic_server
+    mb iptables -A FORWARD -p udp --dport 443 -m u32 --u32 "0>>22&0x3C@8>>24&0xB0=0x80" -j DROP
+    start_capture
+    curl_tls ctrl4 15 "$TRIGGER" "$S4" 443 /small
+    run_client quic 12 "$PY" "$TOOLS" quic-client --server "$S4" --port 443 --sni "$TRIGGER" --time-limit 8
+}
+
+sc_facetime_setup_blocked() {
+    DESC="FaceTime-like call setup blocked: the TLS push connection (SNI init.ess.apple.com, TCP 5223, a ping/pong every second for 12 s) stays alive, but the middlebox drops UDP to 198.51.100.2 on 3478-3497 and 16384-16402. STUN Binding requests to 198.51.100.2:3478 and RTP-like media to 198.51.100.2:16393 get nothing back. Control: STUN to coturn on another host (203.0.113.2:3478) is answered."
+    start_tls_server; start_coturn; start_call_server "$S4" 16393
+    mb iptables -A FORWARD -p udp -d "$S4" -m multiport --dports 3478:3497,16384:16402 -j DROP
+    start_capture
+    run_client_bg push 20 "$PY" "$TOOLS" push-client --server "$S4" --port 5223 --sni init.ess.apple.com --count 12
+    sleep 1
+    run_client_bg stun-relay 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
+    run_client_bg media 15 "$PY" "$TOOLS" call-client --server "$S4" --port 16393 --check-time 0 --media-anyway --media-time 5
+    run_client_bg stun-ctrl 15 "$PY" "$TOOLS" stun-client --server "$X4" --port 3478
+    wait_bg
+}
+
+sc_port_closed() {
+    DESC="Benign: nothing listens on TCP 8443 of the server; its kernel answers the SYN with RST/ACK (ECONNREFUSED). The RST carries the server's TTL (58 here, like its other packets). No middlebox rule. Control: TLS on 443 of the same server completes. IPv4 and IPv6."
+    start_tls_server
+    start_capture
+    curl_tls ctrl4 15 "$TRIGGER" "$S4" 443 /small
+    curl_tls closed4 8 "$TRIGGER" "$S4" 8443 /small
+    curl_tls closed6 8 "$TRIGGER" "$S6" 8443 /small
+}
+
+sc_lossy_completed() {
+    DESC="Benign: the middlebox drops 5% of forwarded packets at random in both directions (statistic match). Two 200 KB downloads (trigger and control names) complete, with retransmissions."
+    start_tls_server
+    mb iptables -A FORWARD -m statistic --mode random --probability 0.05 -j DROP
+    start_capture
+    curl_tls trig4 40 "$TRIGGER" "$S4" 443 /big
+    curl_tls ctrl4 40 "$CONTROL" "$S4" 443 /big
+}
+
+sc_server_silent() {
+    DESC="Benign/ambiguous: the server accepts TCP on 443 and never sends a byte. No middlebox rule. The ClientHello is acknowledged by the server's kernel but no ServerHello comes, for the trigger name AND the control name alike (so it is not SNI-specific); curl gives up after --max-time 12. IPv4 and IPv6."
+    start_silent_server
+    start_capture
+    curl_tls_bg trig4 12 "$TRIGGER" "$S4" 443 /big
+    curl_tls_bg ctrl4 12 "$CONTROL" "$S4" 443 /big
+    curl_tls_bg trig6 12 "$TRIGGER" "$S6" 443 /big
+    wait_bg
+}
+
+# ------------------------------------------------------------- record
+record_one() {
+    SC=$1
+    local fn="sc_${SC//-/_}"
+    declare -F "$fn" >/dev/null || die "unknown scenario (try: lab.sh list)"
+    TMP="$(mktemp -d /tmp/bs-lab.XXXXXX)"
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    : >"$TMP/rules.txt"; : >"$TMP/outcomes.tsv"
+    local t0=$SECONDS
+    topology
+    gen_cert
+    DESC=""
+    "$fn"
+    stop_capture
+    { echo "## iptables-save -c"; ip netns exec "$NS_M" iptables-save -c
+      echo "## ip6tables-save -c"; ip netns exec "$NS_M" ip6tables-save -c; } >"$TMP/counters.txt"
+    timeout 120 "$PY" "$LAB/analyze.py" --scenario "$SC" --description "$DESC" \
+        --pcap "$TMP/cap.pcap" --rules "$TMP/rules.txt" --outcomes "$TMP/outcomes.tsv" \
+        --counters "$TMP/counters.txt" --out "$TMP/truth.json" \
+        || die "analysis/self-check failed (capture kept out of Captures/)"
+    local size; size=$(stat -c %s "$TMP/cap.pcap")
+    ((size < MAX_PCAP_BYTES)) || die "capture is $size bytes (limit $MAX_PCAP_BYTES)"
+    install -m 0644 "$TMP/cap.pcap" "$CAPS/$SC.pcap"
+    install -m 0644 "$TMP/truth.json" "$CAPS/$SC.truth.json"
+    log "wrote Captures/$SC.pcap ($size bytes) and Captures/$SC.truth.json in $((SECONDS - t0)) s"
+}
+
+CHILD=""
+record_all() {
+    local sc failed=() ok=() t0=$SECONDS
+    trap '[[ -n "$CHILD" ]] && kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; exit 130' INT TERM
+    for sc in "${SCENARIOS[@]}"; do
+        "$0" record "$sc" & CHILD=$!
+        if wait "$CHILD"; then ok+=("$sc"); else failed+=("$sc"); fi
+        CHILD=""
+    done
+    echo "lab: recorded ${#ok[@]}/${#SCENARIOS[@]} in $((SECONDS - t0)) s: ${ok[*]}" >&2
+    ((${#failed[@]} == 0)) || { echo "lab: FAILED: ${failed[*]}" >&2; exit 1; }
+}
+
+case "${1:-}" in
+    list) printf '%s\n' "${SCENARIOS[@]}" ;;
+    record)
+        [[ $(id -u) -eq 0 ]] || { echo "lab: must run as root" >&2; exit 2; }
+        check_tools
+        [[ -n "${2:-}" ]] || { echo "usage: lab.sh record <scenario>|all" >&2; exit 2; }
+        if [[ $2 == all ]]; then record_all; else record_one "$2"; fi ;;
+    *) echo "usage: lab.sh list | record <scenario>|all" >&2; exit 2 ;;
+esac
