@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture", "TestSupport"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport"]),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
-        .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "TestSupport"]),
+        .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "PacketCapture", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             // The CLI is a dependency so that `swift test` builds the binary these tests run.

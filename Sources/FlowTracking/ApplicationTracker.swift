@@ -25,6 +25,10 @@ struct ApplicationTracker: Sendable {
     private var quicDecryptor: InitialDecryptor?
     private var quicCrypto: CryptoStreamReassembler?
     private var quicClientHelloDone = false
+    /// Client datagrams offered to Initial decryption so far; after `quicDecryptionAttempts` without a whole
+    /// ClientHello (an unknown version's salt, a capture that starts mid-connection) the flow stops trying.
+    private var quicAttempts = 0
+    static let quicDecryptionAttempts = 16
     private var dtls: DTLSHandshakeAssembler?
 
     /// Streams beyond this many bytes per direction are no longer offered to the TLS assembler.
@@ -245,6 +249,13 @@ struct ApplicationTracker: Sendable {
 
     /// Decrypts the client's Initials (keys from the first Initial's DCID) until its ClientHello is whole.
     private mutating func decryptClientInitials(_ payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
+        quicAttempts += 1
+        if quicAttempts > Self.quicDecryptionAttempts {
+            quicClientHelloDone = true
+            quicDecryptor = nil
+            quicCrypto = nil
+            return
+        }
         if quicDecryptor == nil {
             guard let initial = try? InitialDecryptor.decryptClientInitial(payload) else { return }
             quicDecryptor = try? InitialDecryptor(

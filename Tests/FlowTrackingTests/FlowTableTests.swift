@@ -5,7 +5,7 @@ import WireFormat
 /// Builds dissected-packet summaries directly (the dissector has its own tests).
 func packet(
     from source: String, _ sourcePort: UInt16, to destination: String, _ destinationPort: UInt16,
-    flags: TCPFlags? = nil, payload: Int = 0, at seconds: Int64
+    flags: TCPFlags? = nil, payload: Int = 0, at seconds: Int64, sequence: UInt32 = 0
 ) -> PacketSummary {
     var summary = PacketSummary()
     summary.timestamp = Timestamp(seconds: seconds, nanoseconds: 0)
@@ -18,7 +18,7 @@ func packet(
     if let flags {
         summary.transport = .tcp(
             TCPHeader(
-                sourcePort: sourcePort, destinationPort: destinationPort, sequenceNumber: 0, acknowledgmentNumber: 0,
+                sourcePort: sourcePort, destinationPort: destinationPort, sequenceNumber: sequence, acknowledgmentNumber: 0,
                 flags: flags, window: 0, urgentPointer: 0, headerLength: 20, options: TCPOptions()))
     } else {
         summary.transport = .udp(UDPHeader(sourcePort: sourcePort, destinationPort: destinationPort, length: UInt16(8 + payload)))
