@@ -1,3 +1,5 @@
+import WireFormat
+
 /// Reassembles the Initial crypto stream (RFC 9000 §19.6, §7.5) from CRYPTO frames that arrive in any order,
 /// over several Initial packets and datagrams, with overlaps; bounded in memory and work.
 ///
@@ -19,34 +21,33 @@ public struct CryptoStreamReassembler: Hashable, Sendable {
         static let clientHello: UInt8 = 1
     }
 
-    public let capacity: Int
-    /// Bytes at offsets 0..<storage.count; those not yet received are zero.
-    private var storage: [UInt8] = []
-    /// Received byte ranges, sorted, disjoint and not adjacent.
-    private var received: [Range<Int>] = []
-    /// Some CRYPTO data lay beyond `capacity` and was dropped.
+    public var capacity: Int { buffer.capacity }
+    /// The stream's bytes and received ranges: WireFormat's reassembly buffer, shared with TLS and DTLS.
+    private var buffer: ReassemblyBuffer
+    /// Some data lay past `capacity` and was cut.
     public private(set) var overflowed = false
-    /// An overlapping frame carried bytes different from the first copy.
+    /// An overlapping frame carried different bytes than the first copy (which is kept).
     public private(set) var inconsistentOverlap = false
-    /// A frame was dropped because it would have made more than `maximumRanges` disjoint ranges.
+    /// A frame would have opened one gap too many and was refused.
     public private(set) var tooFragmented = false
 
     public init(capacity: Int = defaultCapacity) {
-        self.capacity = max(0, capacity)
+        buffer = ReassemblyBuffer(capacity: max(0, capacity), maximumRanges: Self.maximumRanges)
     }
 
-    /// Bytes received from offset 0 without a gap.
-    public var contiguousLength: Int {
-        guard let first = received.first, first.lowerBound == 0 else { return 0 }
-        return first.upperBound
-    }
+    /// Bytes available from the start of the stream without a gap.
+    public var contiguousLength: Int { buffer.contiguousCount }
 
-    public var contiguousBytes: ArraySlice<UInt8> { storage[0..<contiguousLength] }
+    public var contiguousBytes: ArraySlice<UInt8> { buffer.storage[0..<contiguousLength] }
 
-    /// Bytes received in total (the sum of the disjoint ranges).
-    public var receivedCount: Int { received.reduce(0) { $0 + $1.count } }
+    /// Bytes received in all (distinct stream positions).
+    public var receivedCount: Int { buffer.covered.reduce(0) { $0 + $1.count } }
 
-    /// Adds the CRYPTO data `data` found at stream offset `offset`.
+    private var storage: [UInt8] { buffer.storage }
+
+    /// Adds one CRYPTO frame's data at its stream `offset`. Data past `capacity` is cut (and `overflowed` set);
+    /// a frame that would open one gap too many is refused (`tooFragmented`); overlapping bytes keep their first
+    /// copy (`inconsistentOverlap` when they differ).
     public mutating func insert(offset: UInt64, data: [UInt8]) {
         guard !data.isEmpty else { return }
         guard offset < UInt64(capacity) else {
@@ -56,28 +57,14 @@ public struct CryptoStreamReassembler: Hashable, Sendable {
         let start = Int(offset)
         let available = capacity - start
         if data.count > available { overflowed = true }
-        let end = start + min(data.count, available)
-        let new = start..<end
-        // Would this make one range too many? It merges when it overlaps or touches an existing range.
-        let touches = received.contains { $0.lowerBound <= new.upperBound && new.lowerBound <= $0.upperBound }
-        guard touches || received.count < Self.maximumRanges else {
-            tooFragmented = true
-            return
+        let kept = data.count > available ? Array(data[0..<available]) : data
+        let overlapsBefore = buffer.inconsistentOverlaps
+        switch buffer.write(kept.span, at: start) {
+        case .stored: break
+        case .overCapacity: overflowed = true
+        case .tooFragmented: tooFragmented = true
         }
-        if storage.count < end { storage.append(contentsOf: repeatElement(0, count: end - storage.count)) }
-        // Write the gaps, compare the overlaps.
-        var cursor = start
-        for range in received where range.upperBound > start && range.lowerBound < end {
-            let overlap = max(range.lowerBound, start)..<min(range.upperBound, end)
-            write(data, streamRange: cursor..<max(cursor, overlap.lowerBound), from: start)
-            for position in overlap where storage[position] != data[position - start] {
-                inconsistentOverlap = true
-                break
-            }
-            cursor = max(cursor, overlap.upperBound)
-        }
-        write(data, streamRange: cursor..<end, from: start)
-        merge(new)
+        if buffer.inconsistentOverlaps > overlapsBefore { inconsistentOverlap = true }
     }
 
     /// Adds every CRYPTO frame of `frames`.
@@ -127,34 +114,5 @@ public struct CryptoStreamReassembler: Hashable, Sendable {
             offset = next
         }
         return messages
-    }
-
-    // MARK: - Ranges
-
-    private mutating func write(_ data: [UInt8], streamRange: Range<Int>, from start: Int) {
-        for position in streamRange { storage[position] = data[position - start] }
-    }
-
-    /// Inserts `new` into `received`, merging overlapping and adjacent ranges.
-    private mutating func merge(_ new: Range<Int>) {
-        var merged = new
-        var result: [Range<Int>] = []
-        result.reserveCapacity(received.count + 1)
-        var placed = false
-        for range in received {
-            if range.upperBound < merged.lowerBound {
-                result.append(range)
-            } else if merged.upperBound < range.lowerBound {
-                if !placed {
-                    result.append(merged)
-                    placed = true
-                }
-                result.append(range)
-            } else {
-                merged = min(range.lowerBound, merged.lowerBound)..<max(range.upperBound, merged.upperBound)
-            }
-        }
-        if !placed { result.append(merged) }
-        received = result
     }
 }

@@ -1,9 +1,10 @@
 /// Bytes of one stream (or one fragmented message) received in any order, with retransmitted overlaps: the
 /// first copy of a byte wins (as the fragment reassembler). Offsets are relative to the buffer's start, which
 /// `discardPrefix` moves forward. Bounded: nothing is stored at or past `capacity`, and at most `maximumRanges`
-/// separate received ranges (holes) are tracked. Shared by `TLSStreamAssembler` and `DTLSHandshakeAssembler`.
-struct ReassemblyBuffer: Hashable, Sendable {
-    enum WriteResult: Hashable, Sendable {
+/// separate received ranges (holes) are tracked. Shared by `TLSStreamAssembler`, `DTLSHandshakeAssembler` and
+/// QUIC's `CryptoStreamReassembler`.
+public struct ReassemblyBuffer: Hashable, Sendable {
+    public enum WriteResult: Hashable, Sendable {
         case stored
         /// The bytes reach past `capacity`.
         case overCapacity
@@ -11,32 +12,39 @@ struct ReassemblyBuffer: Hashable, Sendable {
         case tooFragmented
     }
 
-    let capacity: Int
-    let maximumRanges: Int
-    private(set) var storage: [UInt8] = []
+    public let capacity: Int
+    public let maximumRanges: Int
+    public private(set) var storage: [UInt8] = []
     /// Received ranges: sorted, disjoint, not adjacent.
-    private(set) var covered: [Range<Int>] = []
+    public private(set) var covered: [Range<Int>] = []
     /// Bytes that overlapped earlier bytes with different values (an evasion signal).
-    private(set) var inconsistentOverlaps = 0
+    public private(set) var inconsistentOverlaps = 0
 
-    init(capacity: Int, maximumRanges: Int = 64) {
+    public init(capacity: Int, maximumRanges: Int = 64) {
         self.capacity = capacity
         self.maximumRanges = maximumRanges
     }
 
     /// Bytes received from offset 0 without a hole.
-    var contiguousCount: Int {
+    public var contiguousCount: Int {
         guard let first = covered.first, first.lowerBound == 0 else { return 0 }
         return first.upperBound
     }
 
     /// Stores `bytes` at `offset` (which may be negative: what lies before the start is dropped).
-    mutating func write(_ bytes: Span<UInt8>, at offset: Int) -> WriteResult {
+    public mutating func write(_ bytes: Span<UInt8>, at offset: Int) -> WriteResult {
         let skip = offset < 0 ? -offset : 0
         guard skip < bytes.count else { return .stored }
         let start = offset + skip
         let end = offset + bytes.count
         guard end <= capacity else { return .overCapacity }
+        // A range that touches none of the others would be one too many: refused, so memory stays bounded by
+        // the ranges kept as well as by the capacity.
+        if covered.count >= maximumRanges,
+            !covered.contains(where: { $0.lowerBound <= end && start <= $0.upperBound })
+        {
+            return .tooFragmented
+        }
         if storage.count < end { storage.append(contentsOf: repeatElement(0, count: end - storage.count)) }
         var position = start
         for range in covered where range.upperBound > position && range.lowerBound < end {
@@ -50,7 +58,7 @@ struct ReassemblyBuffer: Hashable, Sendable {
         }
         if position < end { copy(bytes, from: position - offset, to: position, count: end - position) }
         insert(start..<end)
-        return covered.count > maximumRanges ? .tooFragmented : .stored
+        return .stored
     }
 
     private mutating func copy(_ bytes: Span<UInt8>, from source: Int, to destination: Int, count: Int) {
