@@ -35,7 +35,11 @@ let package = Package(
             ],
             swiftSettings: lifetimes
         ),
-        .target(name: "FlowTracking", dependencies: ["WireFormat", "QUICInitial"], swiftSettings: lifetimes),
+        .target(
+            name: "FlowTracking",
+            dependencies: ["WireFormat", "QUICInitial", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: lifetimes
+        ),
         .target(name: "Blockscope", dependencies: ["WireFormat", "FlowTracking", "QUICInitial"], swiftSettings: lifetimes),
         .executableTarget(
             name: "blockscope",

@@ -10,6 +10,10 @@ public struct Flow: Sendable {
     public var lastSeen: Timestamp
     public var orig = Direction()
     public var resp = Direction()
+    /// Zeek's conn_state and history for this flow.
+    public internal(set) var zeek = ZeekConnection()
+    /// How the flow lived and died: retransmissions, silences, TTLs, RST/FIN details, goodput, ...
+    public internal(set) var teardown = TeardownFacts()
     /// The application-layer probes' state (assemblers, decryptor) and what they learned.
     var application = ApplicationTracker()
     /// What the application-layer probes learned: SNI, ALPN, JA4, QUIC versions, STUN transactions, ...
@@ -42,6 +46,8 @@ public struct Flow: Sendable {
     mutating func swapDirections() {
         swap(&orig, &resp)
         swap(&originator, &responder)
+        zeek.swapDirections()
+        teardown.swapDirections()
     }
 
     /// Adds one packet, sent by the originator when `fromOriginator`, and offers its payload to the
@@ -62,6 +68,8 @@ public struct Flow: Sendable {
 
     /// Adds one packet to the counters, sent by the originator when `fromOriginator`.
     mutating func add(_ summary: PacketSummary, fromOriginator: Bool) {
+        zeek.record(summary, fromOriginator: fromOriginator)
+        teardown.record(summary, fromOriginator: fromOriginator)
         lastSeen = max(lastSeen, summary.timestamp)
         func update(_ direction: inout Direction) {
             direction.packets += 1
