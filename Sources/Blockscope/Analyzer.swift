@@ -45,8 +45,9 @@ public final class Analyzer {
         return summary
     }
 
-    /// Ends the run: every flow still open, in order of first packet.
+    /// Ends the run: the flows that ended and were not taken yet, then every flow still open, in order of first
+    /// packet.
     public func finish() -> [Flow] {
-        flows.takeEvicted() + flows.drain()
+        flows.drain()
     }
 }

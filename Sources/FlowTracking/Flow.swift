@@ -42,10 +42,47 @@ public struct Flow: Sendable {
 
     public var duration: Int64 { lastSeen.nanoseconds(since: firstSeen) }
 
+    /// Why the flow's record was written (Zeek-like; RFC 5102 `flowEndReason` in spirit).
+    public enum EndReason: String, Sendable {
+        case fin
+        case rstOriginator = "rst-orig"
+        case rstResponder = "rst-resp"
+        case idleTimeout = "idle-timeout"
+        case captureEnd = "capture-end"
+        case evicted
+    }
+
+    /// Set when the flow ends (nil while it is still in the table).
+    public internal(set) var endReason: EndReason?
+    /// Which side sent the first RST, if any.
+    public internal(set) var firstRSTFromOriginator: Bool?
+
+    /// A RST, or FINs from both sides: the connection is over (late packets may still come).
+    public var isClosed: Bool {
+        firstRSTFromOriginator != nil || (orig.tcpFlags.contains(.fin) && resp.tcpFlags.contains(.fin))
+    }
+
+    /// The end reason a closed flow gets.
+    var closeReason: EndReason? {
+        if let fromOriginator = firstRSTFromOriginator { return fromOriginator ? .rstOriginator : .rstResponder }
+        return orig.tcpFlags.contains(.fin) && resp.tcpFlags.contains(.fin) ? .fin : nil
+    }
+
+    /// Community ID v1 of the flow (seed 0).
+    public var communityID: String { CommunityID.v1(self) }
+
+    /// An ICMP flow of a message type without a counterpart (errors, ...): Community ID keeps its direction.
+    public var isOneWayICMP: Bool {
+        guard key.transportProtocol == .icmp || key.transportProtocol == .icmpv6 else { return false }
+        let version: UInt8 = key.transportProtocol == .icmp ? 4 : 6
+        return ICMPPorts.counterpart(of: UInt8(truncatingIfNeeded: originator.port), version: version) == nil
+    }
+
     /// The side taken for the responder turned out to be the originator (its SYN came late).
     mutating func swapDirections() {
         swap(&orig, &resp)
         swap(&originator, &responder)
+        firstRSTFromOriginator = firstRSTFromOriginator.map { !$0 }
         zeek.swapDirections()
         teardown.swapDirections()
     }
@@ -68,6 +105,9 @@ public struct Flow: Sendable {
 
     /// Adds one packet to the counters, sent by the originator when `fromOriginator`.
     mutating func add(_ summary: PacketSummary, fromOriginator: Bool) {
+        if let tcp = summary.tcp, tcp.flags.contains(.rst), firstRSTFromOriginator == nil {
+            firstRSTFromOriginator = fromOriginator
+        }
         zeek.record(summary, fromOriginator: fromOriginator)
         teardown.record(summary, fromOriginator: fromOriginator)
         lastSeen = max(lastSeen, summary.timestamp)

@@ -35,18 +35,27 @@ public struct FlowKey: Hashable, Sendable {
 
     /// The key of a dissected packet, or nil when it has no place in a flow (not IP, or a held fragment).
     public init?(_ summary: PacketSummary) {
+        guard let (source, destination) = Self.endpoints(summary), let network = summary.network else { return nil }
+        self.init(network.transportProtocol, from: source, to: destination)
+    }
+
+    /// The packet's source and destination endpoints: ports for TCP and UDP, Zeek's type/code mapping for ICMP,
+    /// port 0 otherwise; nil when the packet has no place in a flow (not IP, or a held fragment).
+    public static func endpoints(_ summary: PacketSummary) -> (source: Endpoint, destination: Endpoint)? {
         guard let network = summary.network else { return nil }
         let ports: (UInt16, UInt16)
         switch summary.transport {
         case .tcp(let tcp): ports = (tcp.sourcePort, tcp.destinationPort)
         case .udp(let udp): ports = (udp.sourcePort, udp.destinationPort)
-        case .icmp, .other: ports = (0, 0)
+        case .icmp(let icmp):
+            // Zeek's and Community ID's mapping: echo request and reply share a flow; errors are one-way.
+            let mapped = ICMPPorts.ports(type: icmp.type, code: icmp.code, version: icmp.version)
+            ports = (mapped.source, mapped.destination)
+        case .other: ports = (0, 0)
         case .fragment, .none: return nil
         }
         // A first fragment whose datagram is not whole yet is counted when the datagram completes.
         if network.fragment != nil, !summary.anomalies.contains(.reassembled) { return nil }
-        self.init(
-            network.transportProtocol, from: Endpoint(address: network.source, port: ports.0),
-            to: Endpoint(address: network.destination, port: ports.1))
+        return (Endpoint(address: network.source, port: ports.0), Endpoint(address: network.destination, port: ports.1))
     }
 }

@@ -1,17 +1,41 @@
 import WireFormat
 
-/// A bounded table of flows keyed symmetrically. When full, the longest-idle flows are evicted (counted) in
-/// batches so that eviction costs O(log n) per packet amortised. Time is packet time only.
+/// A bounded table of flows keyed symmetrically, driven by packet time only.
+///
+/// Flows end, and move to `finished` for the caller to report, when:
+/// - they have been idle longer than their protocol's timeout (`idle-timeout`): checked whenever packet time has
+///   advanced by a second since the last sweep;
+/// - they were closed (FINs both ways, or a RST) and the same 5-tuple opens again with a new SYN, or the close is
+///   older than `closeDelay` (`fin`, `rst-orig`, `rst-resp`);
+/// - the table is full: the longest-idle eighth is evicted in one batch (`evicted`), so eviction costs O(log n) per
+///   packet amortised;
+/// - the capture ends (`drain`: `capture-end`, or the close reason of a closed flow).
 public final class FlowTable {
+    public struct Timeouts: Sendable {
+        /// Zeek's `tcp_inactivity_timeout` is 5 min; Linux gives up on an established connection after ~15 min.
+        public var tcp: Int64 = 300_000_000_000
+        /// Keeps a call's flows together across short silences (research §6: 120 s).
+        public var udp: Int64 = 120_000_000_000
+        public var other: Int64 = 60_000_000_000
+        /// How long a closed flow (FINs both ways, or a RST) stays for late packets, as Zeek's `tcp_close_delay`.
+        public var closeDelay: Int64 = 5_000_000_000
+        public init() {}
+    }
+
     public let maximumFlows: Int
+    public let timeouts: Timeouts
     private var index: [FlowKey: Int] = [:]
     private var flows: [Flow] = []
-    /// Flows removed to make room, in eviction order (the caller reports them, then calls `removeEvicted`).
-    public private(set) var evicted: [Flow] = []
+    /// Flows that ended, in the order they ended; the caller reports them with `takeFinished()`.
+    public private(set) var finished: [Flow] = []
+    /// How many flows have ended so far (all reasons), including those already taken.
+    public private(set) var finishedCount = 0
     public private(set) var evictedCount = 0
+    private var lastSweep: Timestamp?
 
-    public init(maximumFlows: Int = 1_000_000) {
+    public init(maximumFlows: Int = 1_000_000, timeouts: Timeouts = Timeouts()) {
         self.maximumFlows = max(1, maximumFlows)
+        self.timeouts = timeouts
         index.reserveCapacity(min(self.maximumFlows, 65536))
     }
 
@@ -27,20 +51,24 @@ public final class FlowTable {
     /// application probes. Packets without a flow key are ignored. When `events` is non-nil, what the packet
     /// revealed at the application layer is appended to it.
     public func add(_ summary: PacketSummary, payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
-        guard let key = FlowKey(summary), let network = summary.network else { return }
-        let source = Endpoint(address: network.source, port: summary.sourcePort ?? 0)
-        let destination = Endpoint(address: network.destination, port: summary.destinationPort ?? 0)
+        guard let (source, destination) = FlowKey.endpoints(summary), let network = summary.network else { return }
+        sweepIfDue(at: summary.timestamp)
+        let key = FlowKey(network.transportProtocol, from: source, to: destination)
+        let isNewSYN = summary.tcp.map { $0.flags.contains(.syn) && !$0.flags.contains(.ack) } ?? false
         if let position = index[key] {
-            // In place: a flow may hold buffers, and copying it out and back would touch them every packet.
-            // A SYN without ACK from the side we took for the responder: it is the real originator.
-            if let tcp = summary.tcp, tcp.flags.contains(.syn), !tcp.flags.contains(.ack),
-                source == flows[position].responder, !flows[position].orig.tcpFlags.contains(.syn)
-            {
-                flows[position].swapDirections()
+            // The same 5-tuple opened again after a close (port reuse): the old connection is over.
+            if isNewSYN, flows[position].isClosed {
+                finish(at: position, reason: flows[position].closeReason ?? .fin)
+            } else {
+                // In place: a flow may hold buffers, and copying it out and back would touch them every packet.
+                // A SYN without ACK from the side we took for the responder: it is the real originator.
+                if isNewSYN, source == flows[position].responder, !flows[position].orig.tcpFlags.contains(.syn) {
+                    flows[position].swapDirections()
+                }
+                flows[position].add(
+                    summary, payload: payload, fromOriginator: source == flows[position].originator, events: &events)
+                return
             }
-            flows[position].add(
-                summary, payload: payload, fromOriginator: source == flows[position].originator, events: &events)
-            return
         }
         if flows.count >= maximumFlows { evictIdle() }
         // A SYN-ACK seen first: its receiver opened the connection.
@@ -55,6 +83,52 @@ public final class FlowTable {
         flows[flows.count - 1].add(summary, payload: payload, fromOriginator: source == originator, events: &events)
     }
 
+    /// Ends flows idle past their timeout, and closed flows past the close delay; at most once per second of
+    /// packet time, so the sweep costs O(flows) per second of traffic, not per packet.
+    private func sweepIfDue(at now: Timestamp) {
+        guard let last = lastSweep else {
+            lastSweep = now
+            return
+        }
+        guard now.nanoseconds(since: last) >= 1_000_000_000 else { return }
+        lastSweep = now
+        var position = 0
+        while position < flows.count {
+            let flow = flows[position]
+            let idle = now.nanoseconds(since: flow.lastSeen)
+            if flow.isClosed, idle > timeouts.closeDelay {
+                finish(at: position, reason: flow.closeReason ?? .fin)
+            } else if idle > timeout(for: flow.key.transportProtocol) {
+                finish(at: position, reason: .idleTimeout)
+            } else {
+                position += 1
+            }
+        }
+    }
+
+    private func timeout(for proto: IPProtocol) -> Int64 {
+        switch proto {
+        case .tcp: timeouts.tcp
+        case .udp: timeouts.udp
+        default: timeouts.other
+        }
+    }
+
+    /// Removes the flow at `position` (the last flow takes its place) and queues it with its end reason.
+    private func finish(at position: Int, reason: Flow.EndReason) {
+        var flow = flows[position]
+        flow.endReason = reason
+        index[flow.key] = nil
+        let last = flows.count - 1
+        if position != last {
+            flows[position] = flows[last]
+            index[flows[position].key] = position
+        }
+        flows.removeLast()
+        finished.append(flow)
+        finishedCount += 1
+    }
+
     /// Evicts the longest-idle eighth of the table (at least one flow).
     private func evictIdle() {
         let batch = max(1, maximumFlows / 8)
@@ -62,28 +136,40 @@ public final class FlowTable {
         let victims = Set(order.prefix(batch))
         var kept: [Flow] = []
         kept.reserveCapacity(flows.count - victims.count)
-        for (position, flow) in flows.enumerated() {
-            if victims.contains(position) { evicted.append(flow) } else { kept.append(flow) }
+        for (position, var flow) in flows.enumerated() {
+            if victims.contains(position) {
+                flow.endReason = .evicted
+                finished.append(flow)
+            } else {
+                kept.append(flow)
+            }
         }
         evictedCount += victims.count
+        finishedCount += victims.count
         flows = kept
         index.removeAll(keepingCapacity: true)
         for (position, flow) in flows.enumerated() { index[flow.key] = position }
     }
 
-    /// Hands over the flows evicted since the last call.
-    public func takeEvicted() -> [Flow] {
-        defer { evicted.removeAll() }
-        return evicted
+    /// Hands over the flows that ended since the last call.
+    public func takeFinished() -> [Flow] {
+        defer { finished.removeAll() }
+        return finished
     }
 
-    /// All flows still in the table, in order of first packet (ties by key order of arrival), emptying it.
+    /// Ends every flow still in the table (`capture-end`, or its close reason), in order of first packet, and
+    /// returns them after those still waiting in `finished`.
     public func drain() -> [Flow] {
         defer {
             flows.removeAll()
             index.removeAll()
         }
-        return flows.enumerated().sorted { ($0.element.firstSeen, $0.offset) < ($1.element.firstSeen, $1.offset) }
-            .map(\.element)
+        let open = flows.enumerated().sorted { ($0.element.firstSeen, $0.offset) < ($1.element.firstSeen, $1.offset) }
+            .map { entry -> Flow in
+                var flow = entry.element
+                flow.endReason = flow.closeReason ?? .captureEnd
+                return flow
+            }
+        return takeFinished() + open
     }
 }

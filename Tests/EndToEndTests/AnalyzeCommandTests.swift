@@ -24,6 +24,10 @@ struct AnalyzeCommandTests {
         struct TCP: Decodable {
             var payload_bytes_client_to_server: Int
             var payload_bytes_server_to_client: Int
+            var fin_client: Bool
+            var fin_server: Bool
+            var rst_client: Bool
+            var rst_server: Bool
         }
         var frames: Int
         var flows: [Flow]
@@ -51,7 +55,12 @@ struct AnalyzeCommandTests {
             #expect(flow["resp_h"] as? String == expected.server.addr)
             #expect(flow["orig_pkts"] as? Int == expected.frames_client_to_server)
             #expect(flow["resp_pkts"] as? Int == expected.frames_server_to_client)
-            #expect(flow["end_reason"] as? String == "capture-end")
+            // FINs both ways: `fin`; a RST: by its sender; otherwise the flow was still open at the end.
+            let reason = expected.tcp.map { tcp in
+                tcp.rst_server ? "rst-resp" : tcp.rst_client ? "rst-orig" : tcp.fin_client && tcp.fin_server ? "fin" : "capture-end"
+            } ?? "capture-end"
+            #expect(flow["end_reason"] as? String == reason)
+            #expect((flow["community_id"] as? String)?.hasPrefix("1:") == true)
             if let tcp = expected.tcp {
                 #expect(flow["orig_bytes"] as? Int == tcp.payload_bytes_client_to_server)
                 #expect(flow["resp_bytes"] as? Int == tcp.payload_bytes_server_to_client)

@@ -70,21 +70,61 @@ struct FlowTableTests {
     }
 
     @Test func aFullTableEvictsTheLongestIdleAndCountsThem() {
-        let table = FlowTable(maximumFlows: 64)
+        var timeouts = FlowTable.Timeouts()
+        timeouts.udp = 10_000_000_000_000  // no idle timeouts here: only eviction
+        let table = FlowTable(maximumFlows: 64, timeouts: timeouts)
         for index in 0..<1000 {
             table.add(packet(from: "192.0.2.1", UInt16(10000 + index), to: "203.0.113.9", 53, payload: 10, at: Int64(index)))
         }
         #expect(table.count <= 64)
-        let evicted = table.takeEvicted()
+        let evicted = table.takeFinished()
         #expect(evicted.count == table.evictedCount)
+        #expect(evicted.allSatisfy { $0.endReason == .evicted })
         #expect(table.evictedCount + table.count == 1000)
         // The newest flows survive; evicted ones are older than every kept one.
         let kept = table.drain()
         #expect(kept.contains { $0.originator.port == 10999 })
-        let newestEvicted = evicted.map(\.lastSeen).max() ?? .zero
-        #expect(kept.allSatisfy { $0.lastSeen > newestEvicted })
+        let newestEvicted = evicted.map { $0.lastSeen }.max() ?? .zero
+        #expect(kept.allSatisfy { $0.lastSeen > newestEvicted && $0.endReason == .captureEnd })
     }
 
+    @Test func idleFlowsEndByPacketTime() {
+        let table = FlowTable()
+        table.add(packet(from: "192.0.2.1", 5000, to: "203.0.113.9", 53, payload: 10, at: 0))
+        table.add(packet(from: "192.0.2.1", 5001, to: "203.0.113.9", 443, flags: [.ack], payload: 10, at: 0))
+        // 121 s later: the UDP flow (120 s) has timed out, the TCP one (300 s) has not.
+        table.add(packet(from: "192.0.2.1", 5002, to: "203.0.113.9", 53, payload: 10, at: 121))
+        let ended = table.takeFinished()
+        #expect(ended.count == 1)
+        #expect(ended.first?.originator.port == 5000)
+        #expect(ended.first?.endReason == .idleTimeout)
+        #expect(table.count == 2)
+    }
+
+    @Test func closeReasonsAndPortReuse() {
+        let table = FlowTable()
+        let client = ("192.0.2.1", UInt16(40000))
+        let server = ("198.51.100.7", UInt16(443))
+        func send(_ flags: TCPFlags, fromClient: Bool, at time: Int64) {
+            let summary = fromClient
+                ? packet(from: client.0, client.1, to: server.0, server.1, flags: flags, at: time)
+                : packet(from: server.0, server.1, to: client.0, client.1, flags: flags, at: time)
+            table.add(summary)
+        }
+        // 1: a connection reset by the server; 2: the same ports reused, closed by FINs; 3: reused again, left open.
+        send(.syn, fromClient: true, at: 1)
+        send([.syn, .ack], fromClient: false, at: 1)
+        send([.rst, .ack], fromClient: false, at: 2)
+        send(.syn, fromClient: true, at: 3)
+        send([.syn, .ack], fromClient: false, at: 3)
+        send([.fin, .ack], fromClient: true, at: 4)
+        send([.fin, .ack], fromClient: false, at: 4)
+        send(.syn, fromClient: true, at: 5)
+        let flows = table.drain()
+        let reasons = flows.map { $0.endReason }
+        #expect(reasons == [.rstResponder, .fin, .captureEnd])
+        #expect(flows.map { $0.orig.packets } == [1, 2, 1])
+    }
     @Test func heldFragmentsHaveNoFlow() {
         var summary = packet(from: "192.0.2.1", 1, to: "198.51.100.7", 2, payload: 100, at: 1)
         summary.transport = .fragment

@@ -10,6 +10,14 @@ public struct ICMPInfo: Hashable, Sendable {
     /// The quoted packet's headers, for error messages.
     public var quoted: QuotedHeader?
 
+    public init(version: UInt8, type: UInt8, code: UInt8, restOfHeader: UInt32, quoted: QuotedHeader?) {
+        self.version = version
+        self.type = type
+        self.code = code
+        self.restOfHeader = restOfHeader
+        self.quoted = quoted
+    }
+
     /// Destination unreachable, time exceeded, parameter problem, source quench, redirect (ICMPv4, RFC 792);
     /// destination unreachable, packet too big, time exceeded, parameter problem (ICMPv6, RFC 4443 §3).
     public var isError: Bool {

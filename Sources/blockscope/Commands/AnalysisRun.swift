@@ -17,7 +17,7 @@ final class AnalysisRun {
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private var flowsWritten = 0
-    private var evictedSeen = 0
+    private var finishedSeen = 0
     private var headerWritten = false
     private(set) var warnings: [String] = []
     var files: [String] = []
@@ -40,7 +40,7 @@ final class AnalysisRun {
             tick?()
         }) { [self] frame, bytes in
             analyzer.process(bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength)
-            if analyzer.flows.evictedCount != evictedSeen { writeEvicted() }
+            if analyzer.flows.finishedCount != finishedSeen { writeFinished() }
             seen += 1
             if seen & 0x3ff == 0 {
                 progress.update(analyzer.statistics, force: false, clock: clock, start: start)
@@ -55,17 +55,18 @@ final class AnalysisRun {
         return summary
     }
 
-    private func writeEvicted() {
-        evictedSeen = analyzer.flows.evictedCount
-        for flow in analyzer.flows.takeEvicted() { write(flow, .evicted) }
+    /// Flows that ended (timeout, close, eviction) are written as soon as they end: memory stays bounded.
+    private func writeFinished() {
+        finishedSeen = analyzer.flows.finishedCount
+        for flow in analyzer.flows.takeFinished() { write(flow) }
     }
 
-    private func write(_ flow: Flow, _ reason: Report.EndReason) {
+    private func write(_ flow: Flow) {
         if !headerWritten {
             headerWritten = true
             report.writeFlowHeader()
         }
-        report.write(flow, endReason: reason)
+        report.write(flow)
         flowsWritten += 1
     }
 
@@ -77,7 +78,7 @@ final class AnalysisRun {
             warnings.append(message)
             Terminal.standardError.write("blockscope: warning: \(message)\n")
         }
-        for flow in analyzer.finish() { write(flow, .captureEnd) }
+        for flow in analyzer.finish() { write(flow) }
         let elapsed = start.duration(to: clock.now)
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         let reassembler = analyzer.dissector.reassembler

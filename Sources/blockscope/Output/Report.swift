@@ -8,12 +8,6 @@ struct Report {
     let json: Bool
     let output: OutputBuffer
 
-    /// Why a flow record is written (Zeek-like `end_reason`; the flow tracker proper adds fin/rst/idle-timeout).
-    enum EndReason: String {
-        case captureEnd = "capture-end"
-        case evicted
-    }
-
     // MARK: - Flows
 
     func writeFlowHeader() {
@@ -22,10 +16,12 @@ struct Report {
         output.write(
             "  " + Format.padded("start (UTC)", 27) + Format.padded("proto", 6) + Format.padded("originator", 42)
                 + Format.padded("responder", 42) + Format.padded("pkts →/←", 14, right: true)
-                + Format.padded("payload →/←", 22, right: true) + Format.padded("duration", 11, right: true) + "\n")
+                + Format.padded("payload →/←", 22, right: true) + Format.padded("duration", 11, right: true)
+                + "  state end\n")
     }
 
-    func write(_ flow: Flow, endReason: EndReason) {
+    func write(_ flow: Flow) {
+        let endReason = flow.endReason ?? .captureEnd
         if json {
             var line = JSONLine()
             line.add("type", "flow")
@@ -33,10 +29,13 @@ struct Report {
             line.add("ts", epoch: flow.firstSeen.seconds, subsecond: flow.firstSeen.subsecondNanoseconds)
             line.add("duration", seconds: flow.duration)
             line.add("proto", Self.protocolName(flow.key.transportProtocol))
+            line.add("community_id", flow.communityID)
             line.add("orig_h", flow.originator.address.description)
             line.add("orig_p", Int(flow.originator.port))
             line.add("resp_h", flow.responder.address.description)
             line.add("resp_p", Int(flow.responder.port))
+            line.add("conn_state", flow.zeek.state)
+            line.add("history", flow.zeek.history)
             line.add("orig_pkts", flow.orig.packets)
             line.add("resp_pkts", flow.resp.packets)
             line.add("orig_bytes", flow.orig.payloadBytes)
@@ -56,7 +55,7 @@ struct Report {
             + Format.padded(Format.endpoint(flow.responder.address, flow.responder.port), 42)
             + Format.padded(packets, 14, right: true) + Format.padded(bytes, 22, right: true)
             + Format.padded(Format.seconds(flow.duration) + " s", 11, right: true)
-        if endReason == .evicted { text += "  (evicted)" }
+        text += "  \(flow.zeek.state) \(endReason.rawValue)"
         output.write(text + "\n")
         if let detail = ApplicationText.flowDetail(flow.applicationFacts) { output.write("      \(detail)\n") }
     }
