@@ -32,6 +32,12 @@ public struct ApplicationFacts: Sendable {
 
     public init() {}
 
+    mutating func swapDirections() {
+        swap(&tlsRecordsFromOriginator, &tlsRecordsFromResponder)
+        swap(&quicLongHeaderPacketsFromOriginator, &quicLongHeaderPacketsFromResponder)
+        swap(&rtpPacketsFromOriginator, &rtpPacketsFromResponder)
+    }
+
     /// Short names of the application protocols recognised, for reports.
     public var protocols: [String] {
         var names: [String] = []

@@ -31,6 +31,14 @@ struct ApplicationTracker: Sendable {
     static let quicDecryptionAttempts = 16
     private var dtls: DTLSHandshakeAssembler?
 
+    /// The flow's originator and responder turned out to be the other way round.
+    mutating func swapDirections() {
+        swap(&tlsFromOriginator, &tlsFromResponder)
+        tcpStarted = (tcpStarted.responder, tcpStarted.originator)
+        swap(&stunFromOriginator, &stunFromResponder)
+        facts.swapDirections()
+    }
+
     /// Streams beyond this many bytes per direction are no longer offered to the TLS assembler.
     static let tcpProbeLimit = 64 * 1024
 

@@ -85,6 +85,14 @@ public struct Flow: Sendable {
         firstRSTFromOriginator = firstRSTFromOriginator.map { !$0 }
         zeek.swapDirections()
         teardown.swapDirections()
+        application.swapDirections()
+    }
+
+    /// When the flow ends: where its start was missing and Zeek would call the other side the originator (the
+    /// first packet came from a likely server port and was not a plain SYN), take Zeek's roles, so that the
+    /// record's `history` and `conn_state` read the same way as Zeek's conn.log.
+    mutating func adoptZeekOrientation() {
+        if zeek.isReversed { swapDirections() }
     }
 
     /// Adds one packet, sent by the originator when `fromOriginator`, and offers its payload to the

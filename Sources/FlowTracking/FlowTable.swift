@@ -118,6 +118,7 @@ public final class FlowTable {
     private func finish(at position: Int, reason: Flow.EndReason) {
         var flow = flows[position]
         flow.endReason = reason
+        flow.adoptZeekOrientation()
         index[flow.key] = nil
         let last = flows.count - 1
         if position != last {
@@ -139,6 +140,7 @@ public final class FlowTable {
         for (position, var flow) in flows.enumerated() {
             if victims.contains(position) {
                 flow.endReason = .evicted
+                flow.adoptZeekOrientation()
                 finished.append(flow)
             } else {
                 kept.append(flow)
@@ -168,6 +170,7 @@ public final class FlowTable {
             .map { entry -> Flow in
                 var flow = entry.element
                 flow.endReason = flow.closeReason ?? .captureEnd
+                flow.adoptZeekOrientation()
                 return flow
             }
         return takeFinished() + open

@@ -131,23 +131,26 @@ struct ZeekAgreementTests {
             }
             let flows = try flowCache[capture] ?? Self.flows(of: capture)
             flowCache[capture] = flows
-            // A 5-tuple Zeek logged more than once (reused after a close): our flows are not ended by FIN or RST
-            // yet, so one flow stands for all of them.
+            // A 5-tuple Zeek logged more than once (reused after a close, or after an idle timeout): the flow table
+            // also starts a new flow then, so the n-th row of a 5-tuple goes with its n-th flow (in order of start).
             var rowsPerTuple: [String: Int] = [:]
             for row in rows { rowsPerTuple[row.proto + " " + row.tuple, default: 0] += 1 }
+            var usedPerTuple: [String: Int] = [:]
             for row in rows {
                 rowsSeen += 1
-                let icmp = row.proto == "icmp"
-                func endpoint(_ e: Endpoint) -> Endpoint { icmp ? Endpoint(address: e.address, port: 0) : e }
-                let (a, b) = (endpoint(row.originator), endpoint(row.responder))
+                let (a, b) = (row.originator, row.responder)
                 let candidates = flows.filter {
                     Self.protocolName($0) == row.proto
                         && (($0.originator == a && $0.responder == b) || ($0.originator == b && $0.responder == a))
-                }
-                guard let flow = candidates.first else {
+                }.sorted { $0.firstSeen < $1.firstSeen }
+                let tupleKey = row.proto + " " + row.tuple
+                let occurrence = usedPerTuple[tupleKey, default: 0]
+                usedPerTuple[tupleKey] = occurrence + 1
+                guard occurrence < candidates.count else {
                     disagreements["\(capture)\t\(row.tuple)\trow"] = "no flow"
                     continue
                 }
+                let flow = candidates[occurrence]
                 matched += 1
                 let zeek = flow.zeek
                 let ourOriginator = zeek.isReversed ? flow.responder : flow.originator
@@ -155,7 +158,7 @@ struct ZeekAgreementTests {
                 if ourOriginator != a {
                     disagreements["\(capture)\t\(row.tuple)\torig"] = "ours \(ourOriginator.address):\(ourOriginator.port)"
                 }
-                let reused = rowsPerTuple[row.proto + " " + row.tuple, default: 0] > 1
+                let reused = rowsPerTuple[tupleKey, default: 0] != candidates.count
                 if zeek.state == row.state {
                     stateAgree += 1
                 } else {
