@@ -3,14 +3,15 @@ import WireFormat
 /// Bytes per 1-second window of a direction's busy period, as running sums (no per-window storage): enough for
 /// the mean and the coefficient of variation that tell a policer's flat plateau from a normal transfer.
 ///
-/// Windows start at the direction's first new payload byte. Only complete windows are counted; the last,
+/// Windows start at the direction's first delivered payload byte. Only complete windows are counted; the last,
 /// partial one is left out (it would always look like a drop). Windows without new bytes count as 0.
 public struct TeardownRate: Hashable, Sendable {
     /// Window length in nanoseconds.
     public static let windowLength: Int64 = 1_000_000_000
     /// Complete 1-second windows in the busy period.
     public private(set) var windows = 0
-    /// New (unique) payload bytes in the complete windows.
+    /// Delivered payload bytes in the complete windows: new sequence space plus bytes filling a hole seen open
+    /// (`TeardownDirection.holeFilledBytes`), never a duplicate copy.
     public private(set) var bytes = 0
     /// Sum of the squares of the bytes per complete window (for the variance).
     public private(set) var sumOfSquares: Double = 0
@@ -50,7 +51,7 @@ public struct TeardownRate: Hashable, Sendable {
         return variance.squareRoot() / mean
     }
 
-    /// Adds `count` new payload bytes at `time` (time going backwards lands in the current window).
+    /// Adds `count` delivered payload bytes at `time` (time going backwards lands in the current window).
     mutating func add(_ count: Int, at time: Timestamp) {
         guard let start else {
             self.start = time
