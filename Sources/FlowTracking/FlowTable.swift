@@ -53,6 +53,7 @@ public final class FlowTable {
     public func add(_ summary: PacketSummary, payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
         guard let (source, destination) = FlowKey.endpoints(summary), let network = summary.network else { return }
         sweepIfDue(at: summary.timestamp)
+        attributeICMPError(summary)
         let key = FlowKey(network.transportProtocol, from: source, to: destination)
         let isNewSYN = summary.tcp.map { $0.flags.contains(.syn) && !$0.flags.contains(.ack) } ?? false
         if let position = index[key] {
@@ -81,6 +82,19 @@ public final class FlowTable {
         index[key] = flows.count
         flows.append(Flow(key: key, originator: originator, responder: responder, at: summary.timestamp))
         flows[flows.count - 1].add(summary, payload: payload, fromOriginator: source == originator, events: &events)
+    }
+
+    /// An ICMP error (unreachable, time exceeded, ...) quotes the packet it reports on: the flow of that packet
+    /// gets it as evidence (a router or middlebox answering instead of the server). The error is also its own
+    /// one-way ICMP flow, as in Zeek.
+    private func attributeICMPError(_ summary: PacketSummary) {
+        guard let icmp = summary.icmp, icmp.isError, let quoted = icmp.quoted,
+            let sourcePort = quoted.sourcePort, let destinationPort = quoted.destinationPort
+        else { return }
+        let key = FlowKey(
+            quoted.network.transportProtocol, from: Endpoint(address: quoted.network.source, port: sourcePort),
+            to: Endpoint(address: quoted.network.destination, port: destinationPort))
+        if let position = index[key] { flows[position].teardown.recordICMPError(summary) }
     }
 
     /// Ends flows idle past their timeout, and closed flows past the close delay; at most once per second of

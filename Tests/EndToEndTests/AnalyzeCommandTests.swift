@@ -117,6 +117,28 @@ struct AnalyzeCommandTests {
         #expect(all.lines.last?.contains("TCP [R.]") == true)
     }
 
+    /// The lab's SNI-triggered RST injection: the record carries Zeek's view and the injection evidence.
+    @Test func injectedResetEvidenceInTheRecord() throws {
+        let result = try CLI.run(["analyze", "--json", "--quiet", "Captures/sni-rst-injection.pcap"])
+        #expect(result.status == 0)
+        let flows = try CLI.objects(result.standardOutput).filter { $0["type"] as? String == "flow" }
+        let injected = try #require(flows.first { $0["sni"] as? String == "facetime.apple.com" })
+        #expect(injected["conn_state"] as? String == "RSTR")
+        #expect(injected["history"] as? String == "ShADr")
+        #expect(injected["end_reason"] as? String == "rst-resp")
+        let teardown = try #require(injected["teardown"] as? [String: Any])
+        let request = try #require(teardown["first_request"] as? [String: Any])
+        #expect(request["acked"] as? Bool == false)
+        let responder = try #require(teardown["resp"] as? [String: Any])
+        let reset = try #require(responder["first_rst"] as? [String: Any])
+        #expect(reset["ttl"] as? Int == 64)
+        #expect(reset["ttl_difference"] as? Int == 6)
+        #expect(reset["ttl_outside_earlier"] as? Bool == true)
+        // The text report says it in words.
+        let text = try CLI.run(["analyze", "--quiet", "Captures/sni-rst-injection.pcap"])
+        #expect(text.standardOutput.contains("RST from the responder, TTL 64 vs 58 before"))
+    }
+
     // MARK: - Errors: a clear message and exit status 2, never a crash
 
     @Test func missingFile() throws {

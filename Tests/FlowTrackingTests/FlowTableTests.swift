@@ -136,3 +136,13 @@ struct FlowTableTests {
         #expect(FlowKey(summary) != nil)
     }
 }
+
+@Suite("Flow memory")
+struct FlowMemoryTests {
+    /// The fixed part of a flow (docs/FLOW-RECORD.md quotes it); buffers the probes allocate come on top, bounded.
+    @Test func aFlowsFixedRecordStaysSmall() {
+        let stride = MemoryLayout<Flow>.stride
+        print("MemoryLayout<Flow>.stride = \(stride) bytes")
+        #expect(stride <= 4096)
+    }
+}

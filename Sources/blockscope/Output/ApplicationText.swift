@@ -104,4 +104,43 @@ enum ApplicationText {
         if rtp > 0 { parts.append("RTP/RTCP \(facts.rtpPacketsFromOriginator)→/\(facts.rtpPacketsFromResponder)←") }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
+
+    /// The indented evidence line under a flow: only what a reader of a blocking report looks for first.
+    static func teardownDetail(_ flow: Flow) -> String? {
+        let facts = flow.teardown
+        var parts: [String] = []
+        if facts.synRetransmissions > 0 { parts.append("SYN sent \(facts.synRetransmissions + 1)×") }
+        if let request = facts.firstRequest, request.sends > 1 || request.acknowledgedTime == nil {
+            parts.append("first request sent \(request.sends)×\(request.acknowledgedTime == nil ? ", never acknowledged" : "")")
+        }
+        for (side, name) in [(facts.responder, "responder"), (facts.originator, "originator")] {
+            guard let reset = side.resets.first else { continue }
+            var text = "RST from the \(name)"
+            if side.resetCount > 1 { text += " (\(side.resetCount), \(side.resetBurst) within 10 ms)" }
+            if let difference = reset.timeToLiveDifference, difference != 0 {
+                text += ", TTL \(reset.timeToLive) vs \(Int(reset.timeToLive) - difference) before"
+            }
+            if name == "responder", let delay = facts.firstResetDelayAfterRequest {
+                text += ", \(Format.duration(delay)) after the first request"
+            }
+            parts.append(text)
+        }
+        let retransmitted = facts.originator.retransmittedSegments + facts.responder.retransmittedSegments
+        if retransmitted > 0 { parts.append("\(retransmitted) retransmitted segments") }
+        if facts.icmpErrors.count > 0, let type = facts.icmpErrors.firstType {
+            parts.append("ICMP error type \(type) code \(facts.icmpErrors.firstCode ?? 0) from \(facts.icmpErrors.firstSource?.description ?? "?")")
+        }
+        if let silence = facts.silenceAfterLastResponderPacket, silence >= 1_000_000_000, facts.originatorPacketsAfterLastResponderPacket > 0 {
+            var text = "responder silent for the last \(Format.duration(silence)) while the originator sent "
+                + "\(facts.originatorPacketsAfterLastResponderPacket) more packets"
+            if flow.key.transportProtocol == .tcp, facts.responderBytesBeforeStall > 0 {
+                text += " (it had sent \(facts.responderBytesBeforeStall) bytes)"
+            }
+            parts.append(text)
+        }
+        if flow.resp.packets == 0, flow.orig.packets >= 2 {
+            parts.append("no reply to \(flow.orig.packets) packets over \(Format.duration(flow.duration))")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
 }

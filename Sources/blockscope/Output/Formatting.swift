@@ -35,6 +35,14 @@ enum Format {
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
+    /// A duration in a unit that shows it: `15 µs`, `1.5 ms`, `2.31 s`.
+    static func duration(_ nanoseconds: Int64) -> String {
+        let value = Double(nanoseconds)
+        if abs(value) < 1_000_000 { return decimal(value / 1e3, places: 0) + " µs" }
+        if abs(value) < 1_000_000_000 { return decimal(value / 1e6, places: 1) + " ms" }
+        return decimal(value / 1e9, places: 2) + " s"
+    }
+
     /// Seconds with 3 decimals, e.g. `0.555`.
     static func seconds(_ nanoseconds: Int64) -> String { decimal(Double(nanoseconds) / 1e9, places: 3) }
 

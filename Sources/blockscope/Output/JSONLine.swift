@@ -20,16 +20,33 @@ struct JSONLine {
         text += value.map(String.init) ?? "null"
     }
 
-    mutating func add(_ name: String, _ value: Bool) {
+    mutating func add(_ name: String, _ value: Bool?) {
+        key(name)
+        text += value.map { $0 ? "true" : "false" } ?? "null"
+    }
+
+    /// A number with `places` decimals, or null.
+    mutating func add(_ name: String, _ value: Double?, places: Int) {
+        key(name)
+        text += value.map { Format.decimal($0, places: places) } ?? "null"
+    }
+
+    /// A duration in seconds (6 decimals, as Zeek's intervals), or null.
+    mutating func add(_ name: String, seconds nanoseconds: Int64?) {
+        key(name)
+        text += nanoseconds.map { Format.decimal(Double($0) / 1e9, places: 6) } ?? "null"
+    }
+
+    mutating func add(_ name: String, object: JSONLine?) {
+        key(name)
+        text += object?.finished ?? "null"
+    }
+
+    mutating func addBool(_ name: String, _ value: Bool) {
         key(name)
         text += value ? "true" : "false"
     }
 
-    /// A number with a fixed count of decimals (times: 9 for `ts`, durations: 9).
-    mutating func add(_ name: String, seconds nanoseconds: Int64) {
-        key(name)
-        text += Format.decimal(Double(nanoseconds) / 1e9, places: 6)
-    }
 
     /// `ts`-style epoch seconds with nanosecond digits, exact (no floating-point rounding).
     mutating func add(_ name: String, epoch time: Int64, subsecond: Int64) {
@@ -54,10 +71,6 @@ struct JSONLine {
         text += "]"
     }
 
-    mutating func add(_ name: String, object: JSONLine) {
-        key(name)
-        text += object.finished
-    }
 
     var finished: String { text + "}" }
 

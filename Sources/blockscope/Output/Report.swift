@@ -43,6 +43,8 @@ struct Report {
             line.add("orig_ip_bytes", flow.orig.ipBytes)
             line.add("resp_ip_bytes", flow.resp.ipBytes)
             addApplication(flow.applicationFacts, to: &line)
+            let isTCP = flow.key.transportProtocol == .tcp
+            line.add("teardown", object: TeardownJSON.object(flow.teardown, isTCP: isTCP))
             line.add("end_reason", endReason.rawValue)
             output.write(line.finished + "\n")
             return
@@ -58,6 +60,7 @@ struct Report {
         text += "  \(flow.zeek.state) \(endReason.rawValue)"
         output.write(text + "\n")
         if let detail = ApplicationText.flowDetail(flow.applicationFacts) { output.write("      \(detail)\n") }
+        if let detail = ApplicationText.teardownDetail(flow) { output.write("      \(detail)\n") }
     }
 
     /// The application-layer fields of a flow record (schema 1: `sni`, `alpn`, `quic_version`, `stun`).
@@ -83,7 +86,7 @@ struct Report {
             object.add("methods", strings: stun.methods.map(\.description))
             line.add("stun", object: object)
         } else {
-            line.add("stun", nil as String?)
+            line.add("stun", object: nil)
         }
     }
 
