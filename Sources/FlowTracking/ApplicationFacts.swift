@@ -22,6 +22,8 @@ public struct ApplicationFacts: Sendable {
     public var quicLongHeaderPacketsFromOriginator = 0
     public var quicLongHeaderPacketsFromResponder = 0
     public var quicShortHeaderPackets = 0
+    /// Client Initial packets sent before the server's first packet (all of them when the server never answered).
+    public var quicInitialsBeforeReply = 0
     /// Client Initials that decrypted (RFC 9001 §5.2 keys from the client's DCID).
     public var quicInitialsDecrypted = 0
 

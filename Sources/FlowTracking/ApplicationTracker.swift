@@ -244,12 +244,21 @@ struct ApplicationTracker: Sendable {
             if facts.quicVersions.count < 4, !facts.quicVersions.contains(version) { facts.quicVersions.append(version) }
             if fromOriginator {
                 facts.quicLongHeaderPacketsFromOriginator += 1
+                if header.packetType == .initial, facts.quicLongHeaderPacketsFromResponder == 0,
+                    facts.quicShortHeaderPackets == 0
+                {
+                    facts.quicInitialsBeforeReply += 1
+                }
             } else {
                 facts.quicLongHeaderPacketsFromResponder += 1
             }
             if first == nil, events != nil { first = header.info(coalescedPackets: 1) }
         }
-        if walker.shortHeaderOffset != nil { facts.quicShortHeaderPackets += 1 }
+        // Zero bytes after the long-header packets are datagram padding, not a short-header packet: a short
+        // header has its fixed bit set (RFC 9000 §17.3; greasing it, RFC 9287, is negotiated later).
+        if let offset = walker.shortHeaderOffset, offset < payload.count, payload[offset] & 0x40 != 0 {
+            facts.quicShortHeaderPackets += 1
+        }
         if let first { events?.append(.quic(first)) }
         guard fromOriginator, !quicClientHelloDone else { return }
         decryptClientInitials(payload, events: &events)

@@ -85,6 +85,9 @@ struct LabCaptureTests {
             #expect(facts.rtpPacketsFromResponder == toClient["rtp", default: 0], "\(label): RTP received")
             if toServer["quic-initial", default: 0] > 0 {
                 #expect(facts.quicVersions == [.v1], "\(label): QUIC version")
+                if toClient.isEmpty {
+                    #expect(facts.quicInitialsBeforeReply == toServer["quic-initial"], "\(label): Initials without a reply")
+                }
                 #expect(facts.clientHelloTransport == .quic, "\(label): the QUIC ClientHello was not decrypted")
                 #expect(facts.clientHello?.serverName != nil, "\(label): QUIC SNI")
             }

@@ -73,6 +73,7 @@ struct Report {
         line.add("tls_version", facts.serverHello.map { ApplicationText.version($0.version) })
         line.add("tls_alerts", strings: facts.alerts.map { "\($0.level) \($0.description)" })
         line.add("quic_version", facts.quicVersions.first?.name)
+        line.add("quic_initials_before_reply", facts.quicVersions.isEmpty ? nil : facts.quicInitialsBeforeReply)
         let stun = facts.stun
         if stun.messages + stun.channelData > 0 {
             var object = JSONLine()
