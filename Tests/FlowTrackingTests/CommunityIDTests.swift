@@ -56,3 +56,38 @@ struct CommunityIDTests {
         #expect(!flow.isOneWayICMP)
     }
 }
+
+@Suite("ICMP errors attributed to flows")
+struct ICMPAttributionTests {
+    @Test func aPortUnreachableQuotingAFlowIsEvidenceOnThatFlow() throws {
+        let table = FlowTable()
+        // The client's UDP datagram to 198.51.100.7:3478 …
+        table.add(packet(from: "192.0.2.1", 50000, to: "198.51.100.7", 3478, payload: 20, at: 1))
+        // … answered by a router's ICMP port unreachable that quotes it.
+        var error = PacketSummary()
+        error.timestamp = Timestamp(seconds: 2, nanoseconds: 0)
+        error.network = NetworkHeader(
+            version: 4, source: IPAddress("203.0.113.254")!, destination: IPAddress("192.0.2.1")!, timeToLive: 250,
+            identification: 0, transportProtocol: .icmp, trafficClass: 0, flowLabel: 0, headerLength: 20,
+            totalLength: 56, dontFragment: false, fragment: nil)
+        let quotedNetwork = NetworkHeader(
+            version: 4, source: IPAddress("192.0.2.1")!, destination: IPAddress("198.51.100.7")!, timeToLive: 63,
+            identification: 0, transportProtocol: .udp, trafficClass: 0, flowLabel: 0, headerLength: 20,
+            totalLength: 48, dontFragment: false, fragment: nil)
+        error.transport = .icmp(ICMPInfo(
+            version: 4, type: 3, code: 3, restOfHeader: 0,
+            quoted: QuotedHeader(network: quotedNetwork, sourcePort: 50000, destinationPort: 3478, tcpSequenceNumber: nil)))
+        table.add(error)
+        let flows = table.drain()
+        let udp = try #require(flows.first { $0.key.transportProtocol == .udp })
+        let errors = udp.teardown.icmpErrors
+        #expect(errors.count == 1)
+        #expect(errors.firstType == 3)
+        #expect(errors.firstCode == 3)
+        #expect(errors.firstSource == IPAddress("203.0.113.254"))
+        #expect(errors.firstTimeToLive == 250)
+        // The error is also its own one-way ICMP flow, as in Zeek.
+        let icmp = try #require(flows.first { $0.key.transportProtocol == .icmp })
+        #expect(icmp.isOneWayICMP)
+    }
+}

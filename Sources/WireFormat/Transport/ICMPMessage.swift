@@ -33,6 +33,13 @@ public struct QuotedHeader: Hashable, Sendable {
     public var destinationPort: UInt16?
     /// The quoted TCP sequence number (when 8 bytes of TCP header are quoted).
     public var tcpSequenceNumber: UInt32?
+
+    public init(network: NetworkHeader, sourcePort: UInt16? = nil, destinationPort: UInt16? = nil, tcpSequenceNumber: UInt32? = nil) {
+        self.network = network
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.tcpSequenceNumber = tcpSequenceNumber
+    }
 }
 
 /// An ICMP (RFC 792) or ICMPv6 (RFC 4443) message.
