@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -40,7 +41,11 @@ let package = Package(
             dependencies: ["WireFormat", "QUICInitial", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: lifetimes
         ),
-        .target(name: "Blockscope", dependencies: ["WireFormat", "FlowTracking", "QUICInitial"], swiftSettings: lifetimes),
+        // The rule language (expressions over flow-record fields), rule files (YAML) and the engine.
+        .target(name: "Rules", dependencies: ["Yams"]),
+        .target(
+            name: "Blockscope", dependencies: ["WireFormat", "FlowTracking", "QUICInitial", "Rules"], swiftSettings: lifetimes
+        ),
         .executableTarget(
             name: "blockscope",
             dependencies: [
@@ -54,6 +59,7 @@ let package = Package(
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture", "TestSupport"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport"]),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "TestSupport"]),
         .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "PacketCapture", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

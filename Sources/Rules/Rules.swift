@@ -1,0 +1,2 @@
+// The rule language: see the files of this module.
+import Yams
