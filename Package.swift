@@ -42,7 +42,7 @@ let package = Package(
             swiftSettings: lifetimes
         ),
         // The rule language (expressions over flow-record fields), rule files (YAML) and the engine.
-        .target(name: "Rules", dependencies: ["Yams"]),
+        .target(name: "Rules", dependencies: ["WireFormat", "Yams"]),
         .target(
             name: "Blockscope", dependencies: ["WireFormat", "FlowTracking", "QUICInitial", "Rules"], swiftSettings: lifetimes
         ),
