@@ -1,2 +1,0 @@
-// The rule language: see the files of this module.
-import Yams
