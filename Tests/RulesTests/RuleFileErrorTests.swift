@@ -80,4 +80,12 @@ struct RuleFileErrorTests {
     func yamlSyntax(_ yaml: String, _ expected: String) {
         #expect(loadError(yaml) == expected)
     }
+
+    @Test("10,000-deep YAML is refused by libyaml's nesting limit, never a crash")
+    func deepYAML() {
+        let flow = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(loadError(flow)?.hasPrefix("rules.yaml:1:1: invalid YAML: Maximum nesting level reached") == true)
+        let block = (0..<10_000).map { String(repeating: " ", count: $0) + "- " }.joined(separator: "\n") + "x"
+        #expect(loadError(block)?.hasPrefix("rules.yaml:1000:1000: invalid YAML: Maximum nesting level reached") == true)
+    }
 }
