@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture", "TestSupport"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport"]),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "TestSupport"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "WireFormat", "TestSupport"]),
         .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "PacketCapture", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

@@ -32,6 +32,13 @@ public final class FlowTable {
     public private(set) var finishedCount = 0
     public private(set) var evictedCount = 0
     private var lastSweep: Timestamp?
+    /// Addresses that answered in some flow (sent at least one packet as its responder), bounded: the
+    /// `resp_host_answered` fact (a same-host control) for flows that got no answer.
+    private var answeringHosts: Set<IPAddress> = []
+    static let maximumAnsweringHosts = 65536
+
+    /// Whether `address` answered as the responder of any flow seen so far.
+    public func hasAnswered(_ address: IPAddress) -> Bool { answeringHosts.contains(address) }
 
     public init(maximumFlows: Int = 1_000_000, timeouts: Timeouts = Timeouts()) {
         self.maximumFlows = max(1, maximumFlows)
@@ -66,8 +73,9 @@ public final class FlowTable {
                 if isNewSYN, source == flows[position].responder, !flows[position].orig.tcpFlags.contains(.syn) {
                     flows[position].swapDirections()
                 }
-                flows[position].add(
-                    summary, payload: payload, fromOriginator: source == flows[position].originator, events: &events)
+                let fromOriginator = source == flows[position].originator
+                flows[position].add(summary, payload: payload, fromOriginator: fromOriginator, events: &events)
+                if !fromOriginator, answeringHosts.count < Self.maximumAnsweringHosts { answeringHosts.insert(source.address) }
                 return
             }
         }

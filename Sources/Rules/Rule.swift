@@ -15,6 +15,8 @@ public enum Confidence: String, Hashable, Sendable, CaseIterable, Comparable {
 /// One rule of a rules file: who it is, what it concludes, and when (a compiled condition).
 public struct Rule<Record>: Sendable {
     public var id: String
+    /// The verdict id the rule reports (the taxonomy's: `tls-hello-rst`, ...); `id` unless the file says `verdict:`.
+    public var verdict: String
     public var title: String
     public var verdictClass: VerdictClass
     public var confidence: Confidence
@@ -40,6 +42,8 @@ public struct Rule<Record>: Sendable {
 /// The rule that gave a flow its verdict, and the facts its condition read.
 public struct Match: Sendable {
     public var ruleID: String
+    /// The verdict id (the rule's `verdict`, by default its id).
+    public var verdict: String
     public var title: String
     public var verdictClass: VerdictClass
     public var confidence: Confidence

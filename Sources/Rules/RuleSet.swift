@@ -21,8 +21,8 @@ public struct RuleSet<Record>: Sendable {
                 (field: name, value: registry.entry(name)?.read(record) ?? .null)
             }
             return Match(
-                ruleID: rule.id, title: rule.title, verdictClass: rule.verdictClass, confidence: rule.confidence,
-                facts: facts)
+                ruleID: rule.id, verdict: rule.verdict, title: rule.title, verdictClass: rule.verdictClass,
+                confidence: rule.confidence, facts: facts)
         }
         return nil
     }
@@ -40,7 +40,7 @@ public struct RuleSet<Record>: Sendable {
 
     // MARK: - Loading
 
-    static var keys: [String] { ["id", "title", "class", "confidence", "services", "when"] }
+    static var keys: [String] { ["id", "verdict", "title", "class", "confidence", "services", "when"] }
 
     public static func load(yaml: String, file: String, registry: FieldRegistry<Record>) throws(RuleError) -> RuleSet {
         let root: Node?
@@ -100,6 +100,15 @@ public struct RuleSet<Record>: Sendable {
         guard isKebabCase(id) else {
             throw error(file, idNode, "rule id '\(id)' is not kebab-case (lower-case letters and digits joined by '-')")
         }
+        // The verdict a rule reports (a taxonomy id); several rules may report the same one. Defaults to the id.
+        var verdict = id
+        if let value = m["verdict"] {
+            guard case .scalar(let v) = value else { throw error(file, value, "'verdict' must be a single value") }
+            guard isKebabCase(v.string) else {
+                throw error(file, value, "verdict '\(v.string)' is not kebab-case (lower-case letters and digits joined by '-')")
+            }
+            verdict = v.string
+        }
         let (title, _) = try scalar("title")
         let (classText, classNode) = try scalar("class")
         guard let verdictClass = VerdictClass(rawValue: classText) else {
@@ -132,7 +141,7 @@ public struct RuleSet<Record>: Sendable {
             throw RuleError(file: file, line: line, column: column, message: "'when' must be a condition (boolean), found a \(condition.type)")
         }
         return Rule(
-            id: id, title: title, verdictClass: verdictClass, confidence: confidence, services: services,
+            id: id, verdict: verdict, title: title, verdictClass: verdictClass, confidence: confidence, services: services,
             condition: condition, file: file, line: node.mark?.line ?? 1)
     }
 

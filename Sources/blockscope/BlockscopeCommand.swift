@@ -9,10 +9,10 @@ struct BlockscopeCommand: ParsableCommand {
         abstract: "Tell network-level blocking and throttling apart from ordinary failures, from packets.",
         discussion: """
             Reads packets from pcap/pcapng files or a live interface, follows every flow and reports what it saw.
-            Exit status: 0 success, 1 internal error, 2 usage or input error (see README.md).
+            Exit status: 0 nothing flagged, 3 blocking or throttling found, 1 internal error, 2 usage or input error.
             """,
         version: BlockscopeVersion.current,
-        subcommands: [AnalyzeCommand.self, InspectCommand.self, LiveCommand.self]
+        subcommands: [AnalyzeCommand.self, InspectCommand.self, LiveCommand.self, RulesCommand.self]
     )
 }
 

@@ -120,12 +120,17 @@ struct AnalyzeCommandTests {
     /// The lab's SNI-triggered RST injection: the record carries Zeek's view and the injection evidence.
     @Test func injectedResetEvidenceInTheRecord() throws {
         let result = try CLI.run(["analyze", "--json", "--quiet", "Captures/sni-rst-injection.pcap"])
-        #expect(result.status == 0)
+        #expect(result.status == 3)  // blocking found
         let flows = try CLI.objects(result.standardOutput).filter { $0["type"] as? String == "flow" }
         let injected = try #require(flows.first { $0["sni"] as? String == "facetime.apple.com" })
         #expect(injected["conn_state"] as? String == "RSTR")
         #expect(injected["history"] as? String == "ShADr")
         #expect(injected["end_reason"] as? String == "rst-resp")
+        let verdict = try #require(injected["verdict"] as? [String: Any])
+        #expect(verdict["id"] as? String == "tls-hello-rst")
+        #expect(verdict["class"] as? String == "blocked")
+        #expect(verdict["confidence"] as? String == "high")
+        #expect((verdict["evidence"] as? [String])?.contains("resp_rst_ttl_outside = true") == true)
         let teardown = try #require(injected["teardown"] as? [String: Any])
         let request = try #require(teardown["first_request"] as? [String: Any])
         #expect(request["acked"] as? Bool == false)
@@ -137,6 +142,9 @@ struct AnalyzeCommandTests {
         // The text report says it in words.
         let text = try CLI.run(["analyze", "--quiet", "Captures/sni-rst-injection.pcap"])
         #expect(text.standardOutput.contains("RST from the responder, TTL 64 vs 58 before"))
+        #expect(text.standardOutput.contains("→ BLOCKED tls-hello-rst (high confidence)"))
+        // The bundled loopback capture has nothing to flag: exit 0.
+        #expect(try CLI.run(["analyze", "--quiet", Self.capture]).status == 0)
     }
 
     // MARK: - Errors: a clear message and exit status 2, never a crash

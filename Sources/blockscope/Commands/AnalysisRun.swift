@@ -22,9 +22,13 @@ final class AnalysisRun {
     private(set) var warnings: [String] = []
     var files: [String] = []
 
-    init(options: OutputOptions) {
+    /// Flows called blocked or throttled so far (the exit status is 3 when there are any).
+    private(set) var flagged = 0
+    private var verdictCounts: [String: Int] = [:]
+
+    init(options: OutputOptions, classifier: Classifier) {
         analyzer = Analyzer(configuration: .init(maximumFlows: options.maxFlows))
-        report = Report(json: options.json, output: output)
+        report = Report(json: options.json, output: output, classifier: classifier)
         start = clock.now
         progress = Progress(enabled: !options.quiet && Terminal.standardErrorIsTerminal)
     }
@@ -66,7 +70,10 @@ final class AnalysisRun {
             headerWritten = true
             report.writeFlowHeader()
         }
-        report.write(flow)
+        let verdict = report.write(
+            flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address))
+        if verdict.isBlockingOrThrottling { flagged += 1 }
+        verdictCounts["\(verdict.verdictClass.rawValue)/\(verdict.id)", default: 0] += 1
         flowsWritten += 1
     }
 
@@ -86,7 +93,8 @@ final class AnalysisRun {
         report.writeStatistics(
             analyzer.statistics,
             .init(
-                files: files, flows: flowsWritten, evicted: analyzer.flows.evictedCount,
+                files: files, flows: flowsWritten, verdicts: verdictCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                evicted: analyzer.flows.evictedCount,
                 fragments: (reassembler.reassembledCount, reassembler.expiredCount, reassembler.evictedCount),
                 warnings: warnings, kernelDrops: capture.map { Int($0.droppedByKernel) },
                 interfaceDrops: capture.map { Int($0.droppedByInterface) }, elapsedNanoseconds: nanoseconds))

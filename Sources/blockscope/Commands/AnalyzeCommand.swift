@@ -16,12 +16,14 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var filter: FilterOption
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rules: RulesOption
 
     func run() throws {
+        var flagged = 0
         do {
             // Every file must open before any is read: a typo in the fifth file should not cost a long run.
             for file in files { try PcapHandle.openOffline(path: file).close() }
-            let run = AnalysisRun(options: output)
+            let run = AnalysisRun(options: output, classifier: try rules.classifier())
             run.files = files
             for file in files {
                 let handle = try PcapHandle.openOffline(path: file)
@@ -30,8 +32,11 @@ struct AnalyzeCommand: ParsableCommand {
                 try run.read(handle)
             }
             run.finish(quiet: output.quiet)
+            flagged = run.flagged
         } catch {
             throw Failure.exit(error)
         }
+        // 3: blocking or throttling found (documented in README.md).
+        if flagged > 0 { throw ExitCode(3) }
     }
 }

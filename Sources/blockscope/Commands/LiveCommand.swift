@@ -22,6 +22,7 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var filter: FilterOption
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rules: RulesOption
 
     @Option(name: .long, help: "Bytes captured per packet.")
     var snaplen: Int = 262_144
@@ -52,6 +53,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
+        var flagged = 0
         do {
             let handle = try PcapHandle.openLive(
                 LiveOptions(
@@ -60,7 +62,7 @@ struct LiveCommand: ParsableCommand {
             defer { handle.close() }
             handle.installSignalHandlers()
             if !noDropPrivileges { try PcapHandle.dropPrivileges(toUser: user) }
-            let run = AnalysisRun(options: output)
+            let run = AnalysisRun(options: output, classifier: try rules.classifier())
             run.files = []
             // libpcap wakes a blocked read on pcap_breakloop, so a timer on another thread ends an idle capture too.
             if let duration {
@@ -69,8 +71,11 @@ struct LiveCommand: ParsableCommand {
             }
             let summary = try run.read(handle, stopAfter: count)
             run.finish(statistics: summary.statistics ?? (try? handle.stats()), quiet: output.quiet)
+            flagged = run.flagged
         } catch {
             throw Failure.exit(error)
         }
+        // 3: blocking or throttling found (documented in README.md).
+        if flagged > 0 { throw ExitCode(3) }
     }
 }

@@ -7,6 +7,7 @@ struct Report {
     static let schema = 1
     let json: Bool
     let output: OutputBuffer
+    let classifier: Classifier
 
     // MARK: - Flows
 
@@ -20,7 +21,11 @@ struct Report {
                 + "  state end\n")
     }
 
-    func write(_ flow: Flow) {
+    /// Writes the flow's record with its verdict; returns the verdict.
+    @discardableResult
+    func write(_ flow: Flow, responderAnsweredElsewhere: Bool) -> Verdict {
+        let verdict = classifier.verdict(
+            for: FlowContext(flow: flow, responderAnsweredElsewhere: responderAnsweredElsewhere))
         let endReason = flow.endReason ?? .captureEnd
         if json {
             var line = JSONLine()
@@ -46,8 +51,16 @@ struct Report {
             let isTCP = flow.key.transportProtocol == .tcp
             line.add("teardown", object: TeardownJSON.object(flow.teardown, isTCP: isTCP))
             line.add("end_reason", endReason.rawValue)
+            var judged = JSONLine()
+            judged.add("id", verdict.id)
+            judged.add("class", verdict.verdictClass.rawValue)
+            judged.add("confidence", verdict.confidence.rawValue)
+            judged.add("rule", verdict.rule)
+            judged.add("title", verdict.title)
+            judged.add("evidence", strings: verdict.evidence)
+            line.add("verdict", object: judged)
             output.write(line.finished + "\n")
-            return
+            return verdict
         }
         let packets = "\(flow.orig.packets)/\(flow.resp.packets)"
         let bytes = "\(flow.orig.payloadBytes)/\(flow.resp.payloadBytes)"
@@ -61,6 +74,10 @@ struct Report {
         output.write(text + "\n")
         if let detail = ApplicationText.flowDetail(flow.applicationFacts) { output.write("      \(detail)\n") }
         if let detail = ApplicationText.teardownDetail(flow) { output.write("      \(detail)\n") }
+        if verdict.verdictClass != .benign {
+            output.write("      → \(verdict.verdictClass.rawValue.uppercased()) \(verdict.id) (\(verdict.confidence.rawValue) confidence): \(verdict.title)\n")
+        }
+        return verdict
     }
 
     /// The application-layer fields of a flow record (schema 1: `sni`, `alpn`, `quic_version`, `stun`).
@@ -98,6 +115,7 @@ struct Report {
     struct RunFacts {
         var files: [String]
         var flows: Int
+        var verdicts: [(String, Int)]
         var evicted: Int
         var fragments: (reassembled: Int, expired: Int, evicted: Int)
         var warnings: [String]
@@ -125,6 +143,7 @@ struct Report {
             fragments.add("evicted", facts.fragments.evicted)
             line.add("fragments", object: fragments)
             line.add("flows", facts.flows)
+            line.add("verdicts", counts: facts.verdicts)
             line.add("evicted", facts.evicted)
             line.add("kernel_drops", facts.kernelDrops)
             line.add("interface_drops", facts.interfaceDrops)
@@ -154,6 +173,7 @@ struct Report {
             text += "  fragments:  \(facts.fragments.reassembled) datagrams reassembled, "
                 + "\(facts.fragments.expired) timed out, \(facts.fragments.evicted) evicted\n"
         }
+        text += "  verdicts:   \(Self.list(facts.verdicts))\n"
         text += "  flows:      \(facts.flows)" + (facts.evicted > 0 ? " (\(facts.evicted) evicted when the table was full)" : "")
             + "\n"
         if let drops = facts.kernelDrops {
