@@ -1,0 +1,57 @@
+import Yams
+
+/// A flat YAML mapping of named numbers, written as rule literals with their units (`min_span: 2min`,
+/// `attempt_gap: 10s`, `min_flows: 3`): the assessment's thresholds are data, like the rules' numbers.
+///
+/// Every key must be one the caller expects, with a literal of the expected type (a duration needs a duration
+/// unit, a count none); errors name the file, line and column, as rule-file errors do.
+public enum ParameterFile {
+    /// Loads `yaml` (a mapping, optionally under the top-level key `section`) into values in base units (seconds,
+    /// bytes, plain numbers). Keys left out are absent from the result (the caller keeps its default).
+    public static func load(yaml: String, file: String, section: String, expected: [String: ValueType])
+        throws(RuleError) -> [String: Double]
+    {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw RuleError(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
+        }
+        guard let root else { return [:] }
+        guard var mapping = root.mapping else { throw Self.error(file, root, "expected a mapping of parameters") }
+        if let inner = mapping[section] {
+            guard let innerMapping = inner.mapping else { throw Self.error(file, inner, "'\(section)' must be a mapping") }
+            for (key, _) in mapping where key.string != section {
+                throw Self.error(file, key, "unknown key '\(key.string ?? "?")' at the top level (expected '\(section)')")
+            }
+            mapping = innerMapping
+        }
+        var values: [String: Double] = [:]
+        for (key, node) in mapping {
+            guard let name = key.string, let type = expected[name] else {
+                let known = expected.keys.sorted().joined(separator: ", ")
+                throw Self.error(file, key, "unknown parameter '\(key.string ?? "?")' (expected one of: \(known))")
+            }
+            guard let text = node.scalar?.string else { throw Self.error(file, node, "'\(name)' must be a number") }
+            let tokens: [Token]
+            do {
+                tokens = try Lexer.tokenize(text)
+            } catch {
+                throw Self.error(file, node, "'\(name)': \(error.message)")
+            }
+            guard tokens.count == 2, case .number(let number, let literalType) = tokens[0].kind, number >= 0 else {
+                throw Self.error(file, node, "'\(name)' must be a non-negative \(type) literal, not '\(text)'")
+            }
+            guard literalType == type else {
+                let hint = type == .duration ? " (write a unit: 10s, 2min)" : type == .size ? " (write a unit: 16KiB)" : ""
+                throw Self.error(file, node, "'\(name)' must be a \(type), not a \(literalType)\(hint)")
+            }
+            values[name] = number
+        }
+        return values
+    }
+
+    private static func error(_ file: String, _ node: Node, _ message: String) -> RuleError {
+        RuleError(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, message: message)
+    }
+}
