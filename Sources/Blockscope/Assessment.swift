@@ -103,8 +103,10 @@ public struct Assessment: Sendable {
 
     /// A truncated or unjudged flow without a service to an address with no failure (yet): counted there.
     private mutating func recordUninformative(_ flow: AssessedFlow) {
-        guard var entry = work[flow.destination] else { return }
+        guard work[flow.destination] != nil || work.count < parameters.maximumDestinations else { return }
+        var entry = work[flow.destination] ?? DestinationWork()
         entry.counts[flow.verdictID, default: 0] += 1
+        if entry.titles[flow.verdictID] == nil { entry.titles[flow.verdictID] = flow.verdictTitle }
         entry.span.add(start: flow.start, end: flow.end)
         work[flow.destination] = entry
     }

@@ -59,11 +59,14 @@ public struct AssessmentParameters: Sendable, Equatable {
         return parameters
     }
 
-    private mutating func apply(_ values: [String: Double], file: String) throws(RuleError) {
+    private mutating func apply(_ values: [String: ParameterFile.Parameter], file: String) throws(RuleError) {
         func count(_ name: String, minimum: Int) throws(RuleError) -> Int? {
-            guard let value = values[name] else { return nil }
+            guard let parameter = values[name] else { return nil }
+            let value = parameter.value
             guard value == value.rounded(), value >= Double(minimum), value <= 1e9 else {
-                throw RuleError(file: file, line: 1, column: 1, message: "'\(name)' must be a whole number ≥ \(minimum)")
+                throw RuleError(
+                    file: file, line: parameter.line, column: parameter.column,
+                    message: "'\(name)' must be a whole number ≥ \(minimum)")
             }
             return Int(value)
         }
@@ -71,7 +74,7 @@ public struct AssessmentParameters: Sendable, Equatable {
         if let value = try count("likely_attempts", minimum: 1) { likelyAttempts = value }
         if let value = try count("examples", minimum: 0) { examples = value }
         if let value = try count("max_destinations", minimum: 1) { maximumDestinations = value }
-        if let value = values["likely_span"] { likelySpan = value }
-        if let value = values["attempt_gap"] { attemptGap = value }
+        if let value = values["likely_span"]?.value { likelySpan = value }
+        if let value = values["attempt_gap"]?.value { attemptGap = value }
     }
 }

@@ -9,7 +9,7 @@ public enum ParameterFile {
     /// Loads `yaml` (a mapping, optionally under the top-level key `section`) into values in base units (seconds,
     /// bytes, plain numbers). Keys left out are absent from the result (the caller keeps its default).
     public static func load(yaml: String, file: String, section: String, expected: [String: ValueType])
-        throws(RuleError) -> [String: Double]
+        throws(RuleError) -> [String: Parameter]
     {
         let root: Node?
         do {
@@ -26,7 +26,7 @@ public enum ParameterFile {
             }
             mapping = innerMapping
         }
-        var values: [String: Double] = [:]
+        var values: [String: Parameter] = [:]
         for (key, node) in mapping {
             guard let name = key.string, let type = expected[name] else {
                 let known = expected.keys.sorted().joined(separator: ", ")
@@ -46,9 +46,16 @@ public enum ParameterFile {
                 let hint = type == .duration ? " (write a unit: 10s, 2min)" : type == .size ? " (write a unit: 16KiB)" : ""
                 throw Self.error(file, node, "'\(name)' must be a \(type), not a \(literalType)\(hint)")
             }
-            values[name] = number
+            values[name] = Parameter(value: number, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         }
         return values
+    }
+
+    /// A value in base units and where it was written (for the caller's own range checks).
+    public struct Parameter: Sendable, Equatable {
+        public var value: Double
+        public var line: Int
+        public var column: Int
     }
 
     private static func error(_ file: String, _ node: Node, _ message: String) -> RuleError {
