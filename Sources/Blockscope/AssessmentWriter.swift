@@ -59,8 +59,8 @@ struct AssessmentWriter {
                 "\(group.blocking) of \(group.flows - group.uninformative) flows blocked or throttled ("
                     + blockingIDs.map { "\($0.id) \($0.count)" }.joined(separator: ", ") + ")")
             evidence.append(spreadLine(attempts: attempts, span: span, likely: likely))
-            numbers = "\(group.blocking) of \(group.flows - group.uninformative) flows in \(Self.plural(attempts, "attempt")) over "
-                + Self.duration(span) + ", " + controlWords
+            numbers = "\(group.blocking) of \(group.flows - group.uninformative) flows blocked or throttled, in "
+                + "\(Self.plural(attempts, "attempt")) over \(Self.duration(span)); " + controlWords
             if let mixed = mixedLine() {
                 evidence.append(mixed)
                 numbers += "; some flows with the same trigger worked (probabilistic blocking?)"
@@ -73,7 +73,7 @@ struct AssessmentWriter {
             let looked = "one flow looked like \(first.verdictID) (\(Self.lowerFirst(group.firstFailureTitle ?? first.verdictID))): "
                 + Self.describe(first)
             evidence.append(looked + "; one flow never concludes blocking")
-            numbers = looked + " — one flow is not enough"
+            numbers = "one \(first.verdictID) flow, and one flow never concludes blocking; " + controlWords
         } else if group.failingInconclusive > 0 || group.blocking > 0 {
             conclusion = "inconclusive"
             conclusionClass = .inconclusive
@@ -99,7 +99,9 @@ struct AssessmentWriter {
             numbers = "no flow says anything either way"
         }
         if group.blocking > 0 || group.failingInconclusive > 0 {
-            for example in group.examples { evidence.append("e.g. " + Self.describe(example)) }
+            if group.blocking + group.failingInconclusive > 1 {
+                for example in group.examples { evidence.append("e.g. " + Self.describe(example)) }
+            }
             evidence += controls.map { "control (\($0.kind.rawValue)): \($0.example) worked" + ($0.flows > 1 ? " (\($0.flows) flows)" : "") }
             if controls.isEmpty { evidence.append("no control worked in the capture (no other address, name or service answered)") }
         }
@@ -143,8 +145,9 @@ struct AssessmentWriter {
     // MARK: - Lines
 
     private func spreadLine(attempts: Int, span: Double, likely: Bool) -> String {
-        let count = attempts >= 64 ? "at least 64 distinct attempts" : Self.plural(attempts, "distinct attempt")
-        var line = "\(count) (flows more than \(Self.duration(parameters.attemptGap)) apart) over \(Self.duration(span))"
+        let count = attempts >= 64 ? "at least 64 attempts" : Self.plural(attempts, "attempt")
+        var line = "\(count) (flows starting within \(Self.duration(parameters.attemptGap)) of each other count as one) over "
+            + Self.duration(span)
         if !likely {
             line += "; \"likely\" needs ≥\(parameters.likelyAttempts) attempts over ≥\(Self.duration(parameters.likelySpan)) "
                 + "and a control that worked"

@@ -81,12 +81,19 @@ struct AnalyzeCommandTests {
     }
 
     @Test func textReportNamesFlowsAndCounts() throws {
+        // Nothing to flag: the flows are counted, not listed, unless --all-flows.
         let result = try CLI.run(["analyze", Self.capture])
         #expect(result.status == 0)
-        #expect(result.standardOutput.contains("127.0.0.1:40798"))
-        #expect(result.standardOutput.contains("127.0.0.1:8443"))
+        #expect(result.standardOutput.contains("No flow to flag among 3 flows (--all-flows lists them)."))
+        #expect(!result.standardOutput.contains("127.0.0.1:40798"))
         #expect(result.standardOutput.contains("link types: ethernet 30"))
         #expect(result.standardOutput.contains("flows:      3"))
+        let all = try CLI.run(["analyze", "--all-flows", Self.capture])
+        #expect(all.status == 0)
+        #expect(all.standardOutput.contains("127.0.0.1:40798"))
+        #expect(all.standardOutput.contains("127.0.0.1:8443"))
+        #expect(all.standardOutput.contains("→ completed: Completed normally"))
+        #expect(all.standardOutput.contains("flows:      3"))
     }
 
     @Test func sameFileTwiceGivesTheSameFlows() throws {
@@ -120,7 +127,8 @@ struct AnalyzeCommandTests {
     /// The lab's SNI-triggered RST injection: the record carries Zeek's view and the injection evidence.
     @Test func injectedResetEvidenceInTheRecord() throws {
         let result = try CLI.run(["analyze", "--json", "--quiet", "Captures/sni-rst-injection.pcap"])
-        #expect(result.status == 3)  // blocking found
+        // Two flows blocked, one per address: flagged, but one flow per address never concludes blocking (exit 4).
+        #expect(result.status == 4)
         let flows = try CLI.objects(result.standardOutput).filter { $0["type"] as? String == "flow" }
         let injected = try #require(flows.first { $0["sni"] as? String == "facetime.apple.com" })
         #expect(injected["conn_state"] as? String == "RSTR")

@@ -74,7 +74,7 @@ struct AssessmentTests {
         #expect(result.controls.first?.example == "tcp/443 www.example.com at 198.51.100.2")
         #expect(result.flows.map(\.id) == ["completed", "tls-hello-timeout"])
         #expect(result.flows.map(\.count) == [1, 3])
-        #expect(result.summary.hasPrefix("198.51.100.2: title of tls-hello-timeout (likely) — 3 of 4 flows in 3 attempts over 2 min 35 s"), "\(result.summary)")
+        #expect(result.summary.hasPrefix("198.51.100.2: title of tls-hello-timeout (likely) — 3 of 4 flows blocked or throttled, in 3 attempts over 2 min 35 s; a control worked (same-destination)"), "\(result.summary)")
         #expect(result.firstTimestamp.nanoseconds == Self.base)
         #expect(result.lastTimestamp.nanoseconds == Self.base + 155_000_000_000)
     }
@@ -94,7 +94,7 @@ struct AssessmentTests {
         flows.append(Self.flow(at: 1, name: "www.example.com", verdict: "completed", .benign, responderPayload: 5000))
         let result = try Self.only(try Self.assess(flows), "198.51.100.2")
         #expect(result.level == .suspected)
-        #expect(result.evidence.contains { $0.hasPrefix("1 distinct attempt (flows more than 10 s apart) over 7 s") }, "\(result.evidence)")
+        #expect(result.evidence.contains { $0.hasPrefix("1 attempt (flows starting within 10 s of each other count as one) over 7 s") }, "\(result.evidence)")
         // Three attempts, but within two minutes: still suspected.
         var short = [0.0, 30, 60].map { Self.flow(at: $0, name: "facetime.apple.com", verdict: "tls-hello-timeout", .blocked) }
         short.append(Self.flow(at: 1, name: "www.example.com", verdict: "completed", .benign, responderPayload: 5000))

@@ -1,4 +1,5 @@
 import Blockscope
+import Foundation
 import FlowTracking
 import PacketCapture
 import WireFormat
@@ -7,8 +8,8 @@ import WireFormat
 import Glibc
 #endif
 
-/// One analysis run shared by `analyze` and `live`: frames from capture handles into the analyzer, flows and
-/// statistics out through the report, progress and rates on standard error.
+/// One analysis run shared by `analyze` and `live`: frames from capture handles into the analyzer, flows,
+/// assessments and statistics out through the report, progress and rates on standard error.
 final class AnalysisRun {
     let analyzer: Analyzer
     let report: Report
@@ -18,20 +19,35 @@ final class AnalysisRun {
     private let start: ContinuousClock.Instant
     private var flowsWritten = 0
     private var finishedSeen = 0
-    private var headerWritten = false
     private(set) var warnings: [String] = []
     var files: [String] = []
+    /// Every finished flow's verdict and service, across flows.
+    private(set) var assessment: Assessment
 
-    /// Flows called blocked or throttled so far (the exit status is 3 when there are any).
+    /// Flows called blocked or throttled so far.
     private(set) var flagged = 0
+    /// Whether an assessment concluded blocking or throttling (set by `finish`).
+    private(set) var concludedBlocking = false
     private var verdictCounts: [String: Int] = [:]
 
-    init(options: OutputOptions, classifier: Classifier) {
+    /// `streaming`: the text report lists flows as they end (live) instead of after the assessments (files).
+    init(options: OutputOptions, classifier: Classifier, parameters: AssessmentParameters, streaming: Bool) {
         analyzer = Analyzer(configuration: .init(maximumFlows: options.maxFlows))
         report = Report(json: options.json, output: output, classifier: classifier)
+        report.allFlows = options.allFlows
+        report.explain = options.explain
+        report.streaming = streaming
+        report.palette = Palette(
+            Palette.Choice(rawValue: options.color) ?? .auto, environment: ProcessInfo.processInfo.environment,
+            isTerminal: Terminal.standardOutputIsTerminal)
+        assessment = Assessment(parameters: parameters)
         start = clock.now
         progress = Progress(enabled: !options.quiet && Terminal.standardErrorIsTerminal)
     }
+
+    /// The exit status the run ends with (docs/OUTPUT.md): 3 when an assessment concludes blocking or throttling,
+    /// 4 when flows were called blocked or throttled but no assessment could conclude, else 0.
+    var exitStatus: Int32 { concludedBlocking ? 3 : flagged > 0 ? 4 : 0 }
 
     /// Reads every frame of `handle` into the analyzer. Returns the capture layer's summary.
     @discardableResult
@@ -66,12 +82,11 @@ final class AnalysisRun {
     }
 
     private func write(_ flow: Flow) {
-        if !headerWritten {
-            headerWritten = true
-            report.writeFlowHeader()
-        }
+        // The catalogue service of the flow (nil until the service catalogue is wired in).
+        let service: String? = nil
         let verdict = report.write(
-            flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address))
+            flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address), service: service)
+        assessment.add(AssessedFlow(flow: flow, verdict: verdict, service: service))
         if verdict.isBlockingOrThrottling { flagged += 1 }
         verdictCounts["\(verdict.verdictClass.rawValue)/\(verdict.id)", default: 0] += 1
         flowsWritten += 1
@@ -89,6 +104,9 @@ final class AnalysisRun {
         let elapsed = start.duration(to: clock.now)
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         let reassembler = analyzer.dissector.reassembler
+        let results = assessment.results()
+        concludedBlocking = results.contains { $0.isBlocking }
+        report.writeAssessments(results, flows: flowsWritten, untracked: assessment.untrackedFlows)
         if !report.json { output.write("\n") }
         report.writeStatistics(
             analyzer.statistics,

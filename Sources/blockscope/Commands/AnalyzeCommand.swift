@@ -17,13 +17,15 @@ struct AnalyzeCommand: ParsableCommand {
     @OptionGroup var filter: FilterOption
     @OptionGroup var output: OutputOptions
     @OptionGroup var rules: RulesOption
+    @OptionGroup var assessment: AssessmentOption
 
     func run() throws {
-        var flagged = 0
+        var status: Int32 = 0
         do {
             // Every file must open before any is read: a typo in the fifth file should not cost a long run.
             for file in files { try PcapHandle.openOffline(path: file).close() }
-            let run = AnalysisRun(options: output, classifier: try rules.classifier())
+            let run = AnalysisRun(
+                options: output, classifier: try rules.classifier(), parameters: try assessment.parameters(), streaming: false)
             run.files = files
             for file in files {
                 let handle = try PcapHandle.openOffline(path: file)
@@ -32,11 +34,12 @@ struct AnalyzeCommand: ParsableCommand {
                 try run.read(handle)
             }
             run.finish(quiet: output.quiet)
-            flagged = run.flagged
+            status = run.exitStatus
         } catch {
             throw Failure.exit(error)
         }
-        // 3: blocking or throttling found (documented in README.md).
-        if flagged > 0 { throw ExitCode(3) }
+        // 3: an assessment concluded blocking or throttling; 4: flows were flagged but no assessment concluded
+        // (docs/OUTPUT.md, README.md).
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -23,6 +23,7 @@ struct LiveCommand: ParsableCommand {
     @OptionGroup var filter: FilterOption
     @OptionGroup var output: OutputOptions
     @OptionGroup var rules: RulesOption
+    @OptionGroup var assessment: AssessmentOption
 
     @Option(name: .long, help: "Bytes captured per packet.")
     var snaplen: Int = 262_144
@@ -53,7 +54,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
-        var flagged = 0
+        var status: Int32 = 0
         do {
             let handle = try PcapHandle.openLive(
                 LiveOptions(
@@ -62,7 +63,8 @@ struct LiveCommand: ParsableCommand {
             defer { handle.close() }
             handle.installSignalHandlers()
             if !noDropPrivileges { try PcapHandle.dropPrivileges(toUser: user) }
-            let run = AnalysisRun(options: output, classifier: try rules.classifier())
+            let run = AnalysisRun(
+                options: output, classifier: try rules.classifier(), parameters: try assessment.parameters(), streaming: true)
             run.files = []
             // libpcap wakes a blocked read on pcap_breakloop, so a timer on another thread ends an idle capture too.
             if let duration {
@@ -71,11 +73,12 @@ struct LiveCommand: ParsableCommand {
             }
             let summary = try run.read(handle, stopAfter: count)
             run.finish(statistics: summary.statistics ?? (try? handle.stats()), quiet: output.quiet)
-            flagged = run.flagged
+            status = run.exitStatus
         } catch {
             throw Failure.exit(error)
         }
-        // 3: blocking or throttling found (documented in README.md).
-        if flagged > 0 { throw ExitCode(3) }
+        // 3: an assessment concluded blocking or throttling; 4: flows were flagged but no assessment concluded
+        // (docs/OUTPUT.md, README.md).
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -72,6 +72,11 @@ struct JSONLine {
     }
 
 
+    mutating func add(_ name: String, objects: [JSONLine]) {
+        key(name)
+        text += "[" + objects.map(\.finished).joined(separator: ",") + "]"
+    }
+
     var finished: String { text + "}" }
 
     /// RFC 8259 string escaping.

@@ -1,67 +1,120 @@
 import Blockscope
 import FlowTracking
+import Rules
 import WireFormat
 
-/// Writes flows and statistics as the text report or as JSON lines (schema 1, docs/OUTPUT.md).
-struct Report {
+/// Writes flows, assessments and statistics as the text report or as JSON lines (schema 1, docs/OUTPUT.md).
+///
+/// JSON: flows as they end, then the assessments, then the statistics. Text from files: the assessments first,
+/// then the flagged flows (kept until the end: only those, unless `--all-flows`), then the counts. Text live
+/// (`streaming`): flagged flows as they end, then the assessment and the counts when the capture stops.
+final class Report {
     static let schema = 1
     let json: Bool
     let output: OutputBuffer
     let classifier: Classifier
+    var palette = Palette(enabled: false)
+    var explain = false
+    var allFlows = false
+    var streaming = false
+    /// Most flow blocks kept for the text report without `--all-flows`; beyond, flagged flows are only counted.
+    var listLimit = 10_000
+
+    private var listed: [String] = []
+    private(set) var listedCount = 0
+    private(set) var unlisted = 0
+    private var headerWritten = false
+
+    init(json: Bool, output: OutputBuffer, classifier: Classifier) {
+        self.json = json
+        self.output = output
+        self.classifier = classifier
+    }
+
+    /// A flow the text report lists by default: blocked, throttled, or an inconclusive failure.
+    static func isFlagged(_ verdict: Verdict) -> Bool {
+        verdict.isBlockingOrThrottling
+            || (verdict.verdictClass == .inconclusive && verdict.id != "capture-truncated" && verdict.id != "unclassified")
+    }
 
     // MARK: - Flows
 
-    func writeFlowHeader() {
-        guard !json else { return }
-        output.write("Flows:\n")
-        output.write(
-            "  " + Format.padded("start (UTC)", 27) + Format.padded("proto", 6) + Format.padded("originator", 42)
-                + Format.padded("responder", 42) + Format.padded("pkts →/←", 14, right: true)
-                + Format.padded("payload →/←", 22, right: true) + Format.padded("duration", 11, right: true)
-                + "  state end\n")
+    private var flowHeader: String {
+        palette.bold(allFlows ? "Flows:" : "Flagged flows (blocked, throttled, or failed without a clear cause):") + "\n" + "  "
+            + Format.padded("start (UTC)", 27) + Format.padded("proto", 6) + Format.padded("originator", 42)
+            + Format.padded("responder", 42) + Format.padded("pkts →/←", 14, right: true)
+            + Format.padded("payload →/←", 22, right: true) + Format.padded("duration", 11, right: true)
+            + "  state end\n"
     }
 
-    /// Writes the flow's record with its verdict; returns the verdict.
+    /// Judges the flow, writes (JSON, live text) or keeps (text from files) what the report says of it; returns the
+    /// verdict.
     @discardableResult
-    func write(_ flow: Flow, responderAnsweredElsewhere: Bool) -> Verdict {
+    func write(_ flow: Flow, responderAnsweredElsewhere: Bool, service: String? = nil) -> Verdict {
         let verdict = classifier.verdict(
-            for: FlowContext(flow: flow, responderAnsweredElsewhere: responderAnsweredElsewhere))
-        let endReason = flow.endReason ?? .captureEnd
+            for: FlowContext(flow: flow, responderAnsweredElsewhere: responderAnsweredElsewhere), service: service)
         if json {
-            var line = JSONLine()
-            line.add("type", "flow")
-            line.add("schema", Self.schema)
-            line.add("ts", epoch: flow.firstSeen.seconds, subsecond: flow.firstSeen.subsecondNanoseconds)
-            line.add("duration", seconds: flow.duration)
-            line.add("proto", Self.protocolName(flow.key.transportProtocol))
-            line.add("community_id", flow.communityID)
-            line.add("orig_h", flow.originator.address.description)
-            line.add("orig_p", Int(flow.originator.port))
-            line.add("resp_h", flow.responder.address.description)
-            line.add("resp_p", Int(flow.responder.port))
-            line.add("conn_state", flow.zeek.state)
-            line.add("history", flow.zeek.history)
-            line.add("orig_pkts", flow.orig.packets)
-            line.add("resp_pkts", flow.resp.packets)
-            line.add("orig_bytes", flow.orig.payloadBytes)
-            line.add("resp_bytes", flow.resp.payloadBytes)
-            line.add("orig_ip_bytes", flow.orig.ipBytes)
-            line.add("resp_ip_bytes", flow.resp.ipBytes)
-            addApplication(flow.applicationFacts, to: &line)
-            let isTCP = flow.key.transportProtocol == .tcp
-            line.add("teardown", object: TeardownJSON.object(flow.teardown, isTCP: isTCP))
-            line.add("end_reason", endReason.rawValue)
-            var judged = JSONLine()
-            judged.add("id", verdict.id)
-            judged.add("class", verdict.verdictClass.rawValue)
-            judged.add("confidence", verdict.confidence.rawValue)
-            judged.add("rule", verdict.rule)
-            judged.add("title", verdict.title)
-            judged.add("evidence", strings: verdict.evidence)
-            line.add("verdict", object: judged)
-            output.write(line.finished + "\n")
+            output.write(jsonLine(flow, verdict) + "\n")
             return verdict
         }
+        guard allFlows || Self.isFlagged(verdict) else { return verdict }
+        guard allFlows || listedCount < listLimit else {
+            unlisted += 1
+            return verdict
+        }
+        listedCount += 1
+        let block = textBlock(flow, verdict)
+        if streaming {
+            if !headerWritten {
+                headerWritten = true
+                output.write(flowHeader)
+            }
+            output.write(block)
+        } else {
+            listed.append(block)
+        }
+        return verdict
+    }
+
+    private func jsonLine(_ flow: Flow, _ verdict: Verdict) -> String {
+        let endReason = flow.endReason ?? .captureEnd
+        var line = JSONLine()
+        line.add("type", "flow")
+        line.add("schema", Self.schema)
+        line.add("ts", epoch: flow.firstSeen.seconds, subsecond: flow.firstSeen.subsecondNanoseconds)
+        line.add("duration", seconds: flow.duration)
+        line.add("proto", Self.protocolName(flow.key.transportProtocol))
+        line.add("community_id", flow.communityID)
+        line.add("orig_h", flow.originator.address.description)
+        line.add("orig_p", Int(flow.originator.port))
+        line.add("resp_h", flow.responder.address.description)
+        line.add("resp_p", Int(flow.responder.port))
+        line.add("conn_state", flow.zeek.state)
+        line.add("history", flow.zeek.history)
+        line.add("orig_pkts", flow.orig.packets)
+        line.add("resp_pkts", flow.resp.packets)
+        line.add("orig_bytes", flow.orig.payloadBytes)
+        line.add("resp_bytes", flow.resp.payloadBytes)
+        line.add("orig_ip_bytes", flow.orig.ipBytes)
+        line.add("resp_ip_bytes", flow.resp.ipBytes)
+        addApplication(flow.applicationFacts, to: &line)
+        let isTCP = flow.key.transportProtocol == .tcp
+        line.add("teardown", object: TeardownJSON.object(flow.teardown, isTCP: isTCP))
+        line.add("end_reason", endReason.rawValue)
+        var judged = JSONLine()
+        judged.add("id", verdict.id)
+        judged.add("class", verdict.verdictClass.rawValue)
+        judged.add("confidence", verdict.confidence.rawValue)
+        judged.add("rule", verdict.rule)
+        judged.add("title", verdict.title)
+        judged.add("evidence", strings: verdict.evidence)
+        line.add("verdict", object: judged)
+        return line.finished
+    }
+
+    /// The flow's row, what the parsers found, its verdict with the plain-words evidence, and (`--explain`) the rule.
+    private func textBlock(_ flow: Flow, _ verdict: Verdict) -> String {
+        let endReason = flow.endReason ?? .captureEnd
         let packets = "\(flow.orig.packets)/\(flow.resp.packets)"
         let bytes = "\(flow.orig.payloadBytes)/\(flow.resp.payloadBytes)"
         var text = "  " + Format.padded(Format.dateTime(flow.firstSeen, fractionDigits: 6), 27)
@@ -70,14 +123,47 @@ struct Report {
             + Format.padded(Format.endpoint(flow.responder.address, flow.responder.port), 42)
             + Format.padded(packets, 14, right: true) + Format.padded(bytes, 22, right: true)
             + Format.padded(Format.seconds(flow.duration) + " s", 11, right: true)
-        text += "  \(flow.zeek.state) \(endReason.rawValue)"
-        output.write(text + "\n")
-        if let detail = ApplicationText.flowDetail(flow.applicationFacts) { output.write("      \(detail)\n") }
-        if let detail = ApplicationText.teardownDetail(flow) { output.write("      \(detail)\n") }
+        text += "  \(flow.zeek.state) \(endReason.rawValue)\n"
+        if let detail = ApplicationText.flowDetail(flow.applicationFacts) { text += "      \(detail)\n" }
+        if let detail = ApplicationText.teardownDetail(flow) { text += "      \(detail)\n" }
         if verdict.verdictClass != .benign {
-            output.write("      → \(verdict.verdictClass.rawValue.uppercased()) \(verdict.id) (\(verdict.confidence.rawValue) confidence): \(verdict.title)\n")
+            let head = "→ \(verdict.verdictClass.rawValue.uppercased()) \(verdict.id)"
+            text += "      \(palette.verdictClass(head, verdict.verdictClass)) (\(verdict.confidence.rawValue) confidence): \(verdict.title)\n"
+            for line in FlowStory.lines(flow, verdict) { text += "        \(line)\n" }
+        } else if allFlows {
+            text += "      \(palette.verdictClass("→ \(verdict.id)", .benign)): \(verdict.title)\n"
         }
-        return verdict
+        if explain { text += explanation(verdict) }
+        return text
+    }
+
+    /// `--explain`: the rule that matched (id, file:line, `when`) and every fact it read.
+    private func explanation(_ verdict: Verdict) -> String {
+        guard let rule = classifier.rules.rules.first(where: { $0.id == verdict.rule }) else {
+            return palette.dim("        rule: none matched (no catch-all rule in the rule set)") + "\n"
+        }
+        var text = palette.dim("        rule \(rule.id) at \(rule.file):\(rule.line)") + "\n"
+        text += palette.dim("          when: \(rule.when.split(whereSeparator: \.isNewline).joined(separator: " "))") + "\n"
+        text += palette.dim("          read: \(verdict.evidence.isEmpty ? "nothing" : verdict.evidence.joined(separator: ", "))") + "\n"
+        return text
+    }
+
+    /// The kept flow blocks (text report from files), after the assessments.
+    func writeListedFlows(total: Int) {
+        if !listed.isEmpty {
+            output.write(flowHeader)
+            for block in listed { output.write(block) }
+            listed.removeAll()
+        }
+        if unlisted > 0 {
+            output.write("  \(FlowStory.plural(unlisted, "more flagged flow")) not listed (the report keeps \(listLimit); --json lists all)\n")
+        }
+        if !allFlows {
+            let quiet = total - listedCount - unlisted
+            output.write(listedCount + unlisted == 0
+                ? "No flow to flag among \(FlowStory.plural(total, "flow")) (--all-flows lists them).\n"
+                : "\(FlowStory.plural(quiet, "other flow")) with nothing to flag not listed (--all-flows lists them).\n")
+        }
     }
 
     /// The application-layer fields of a flow record (schema 1: `sni`, `alpn`, `quic_version`, `stun`).

@@ -1,0 +1,120 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The report's layout over the lab's captures: the assessment first, then the flagged flows with their evidence in
+/// words, then the counts; colour only when asked or on a terminal; `--explain`; the JSON order and exit status.
+@Suite("Report layout")
+struct ReportLayoutTests {
+    static let drop = "Captures/sni-silent-drop.pcap"
+
+    @Test func conclusionsComeFirstThenFlaggedFlowsThenCounts() throws {
+        let result = try CLI.run(["analyze", "--quiet", Self.drop])
+        #expect(result.status == 4, "\(result.standardError)")
+        let text = result.standardOutput
+        let assessment = try #require(text.range(of: "Assessment (per service, and per address where something failed):"))
+        let flagged = try #require(text.range(of: "Flagged flows (blocked, throttled, or failed without a clear cause):"))
+        let counts = try #require(text.range(of: "verdicts:   benign/completed 2, blocked/tls-hello-timeout 2"))
+        #expect(text.hasPrefix("Assessment"))
+        #expect(assessment.upperBound < flagged.lowerBound)
+        #expect(flagged.upperBound < counts.lowerBound)
+        // One address, one blocked flow: inconclusive, saying what the flow looked like and which control worked.
+        #expect(text.contains("  198.51.100.2: inconclusive — one tls-hello-timeout flow, and one flow never concludes blocking"))
+        #expect(text.contains("      - control (same-destination): tcp/443 www.example.com at 198.51.100.2 worked"))
+        // The flagged flow's evidence in words, with the numbers.
+        #expect(text.contains("        the ClientHello was sent 7× and never acknowledged"))
+        #expect(text.contains("        the server was silent for the last 6.66 s"))
+        // The controls that worked are counted, not listed.
+        #expect(text.components(separatedBy: "\n  2026-").count - 1 == 2)
+        #expect(text.contains("2 other flows with nothing to flag not listed (--all-flows lists them)."))
+    }
+
+    @Test func injectedResetInWords() throws {
+        let text = try CLI.run(["analyze", "--quiet", "Captures/sni-rst-injection.pcap"]).standardOutput
+        #expect(text.contains("RST from the server side 15 µs after the ClientHello (RTT 42 µs), TTL 64 vs the server's 58 — marks of injection: sooner than half the RTT: sent from nearer than the server; TTL unlike the sender's other packets"), "\(text)")
+    }
+
+    @Test func colourOnlyWhenAskedOrOnATerminal() throws {
+        let escape = "\u{1b}["
+        // The tests' standard output is a pipe: auto means none.
+        #expect(!(try CLI.run(["analyze", "--quiet", Self.drop]).standardOutput.contains(escape)))
+        #expect(!(try CLI.run(["analyze", "--quiet", "--color", "never", Self.drop]).standardOutput.contains(escape)))
+        let always = try CLI.run(["analyze", "--quiet", "--color", "always", Self.drop]).standardOutput
+        #expect(always.contains("\u{1b}[1;31m→ BLOCKED tls-hello-timeout\u{1b}[0m"))
+        #expect(always.contains("\u{1b}[1mAssessment"))
+        // JSON never has colour.
+        #expect(!(try CLI.run(["analyze", "--quiet", "--json", "--color", "always", Self.drop]).standardOutput.contains(escape)))
+        #expect(try CLI.run(["analyze", "--color", "sometimes", Self.drop]).status == 64)
+    }
+
+    @Test func colourOnATerminalUnlessNoColor() throws {
+        // `script` gives the process a pseudo-terminal as standard output.
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script), "script (util-linux) is needed")
+        func run(_ environment: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["-i", "PATH=/usr/bin:/bin", "TERM=xterm"] + (environment.isEmpty ? [] : [environment])
+                + [script, "-qec", "\(CLI.binary.path) analyze --quiet \(Self.drop)", "/dev/null"]
+            process.currentDirectoryURL = Lab.packageRoot
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(try run("").contains("\u{1b}[1;31m→ BLOCKED"))
+        let plain = try run("NO_COLOR=1")
+        #expect(plain.contains("→ BLOCKED tls-hello-timeout"))
+        #expect(!plain.contains("\u{1b}[1;31m"))
+    }
+
+    @Test func explainShowsTheRuleAndTheFactsItRead() throws {
+        let text = try CLI.run(["analyze", "--quiet", "--explain", "Captures/sni-rst-injection.pcap"]).standardOutput
+        #expect(text.contains("        rule tls-hello-rst at <built-in rules>:"))
+        #expect(text.contains("          when: request_sent and resp_rsts >= 1 and resp_data_bytes == 0B and (resp_rst_ttl_outside or resp_rst_burst >= 2 or resp_rst_delay < rtt / 2)"))
+        #expect(text.contains("          read: request_sent = true, resp_rsts = 1, resp_data_bytes = 0, resp_rst_ttl_outside = true"))
+        // Only flagged flows are explained by default; with --all-flows every flow is.
+        #expect(text.components(separatedBy: "        rule ").count - 1 == 2)
+        let all = try CLI.run(["analyze", "--quiet", "--explain", "--all-flows", "Captures/sni-rst-injection.pcap"]).standardOutput
+        #expect(all.components(separatedBy: "        rule ").count - 1 == 4)
+        #expect(all.contains("        rule completed at <built-in rules>:"))
+    }
+
+    @Test func jsonAssessmentsComeAfterTheFlowsAndBeforeTheStatistics() throws {
+        let result = try CLI.run(["analyze", "--quiet", "--json", "Captures/facetime-setup-blocked.pcap"])
+        let objects = try CLI.objects(result.standardOutput)
+        let types = objects.compactMap { $0["type"] as? String }
+        let firstAssessment = try #require(types.firstIndex(of: "assessment"))
+        #expect(types.lastIndex(of: "flow").map { $0 < firstAssessment } == true)
+        #expect(types.last == "stats")
+        #expect(types.filter { $0 == "assessment" }.count == 1)
+        let assessment = objects[firstAssessment]
+        #expect(assessment["scope"] as? String == "destination")
+        #expect(assessment["destination"] as? String == "198.51.100.2")
+        #expect(assessment["service"] is NSNull)
+        #expect(assessment["conclusion"] as? String == "stun-unanswered")
+        #expect(assessment["class"] as? String == "blocked")
+        #expect(assessment["confidence"] as? String == "suspected")
+        #expect(assessment["flows"] as? [String: Int] == ["completed": 1, "stun-unanswered": 1, "udp-unanswered": 1])
+        let controls = try #require(assessment["controls"] as? [[String: Any]])
+        #expect(controls.compactMap { $0["kind"] as? String } == ["same-destination", "other-destination"])
+        #expect((assessment["summary"] as? String)?.hasPrefix("198.51.100.2: STUN requests repeated with no response (suspected)") == true)
+        #expect(result.status == 3)
+    }
+
+    @Test func assessmentThresholdsFromAFile() throws {
+        let path = Lab.temporaryPath(".yaml")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "assessment:\n  likely_attempts: 1\n  likely_span: 1s\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["analyze", "--quiet", "--json", "--assessment", path, "Captures/facetime-setup-blocked.pcap"])
+        let assessment = try #require(try CLI.objects(result.standardOutput).first { $0["type"] as? String == "assessment" })
+        #expect(assessment["confidence"] as? String == "likely")
+        try "assessment:\n  likely_span: 2\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["analyze", "--assessment", path, "Captures/facetime-setup-blocked.pcap"])
+        #expect(bad.status == 2)
+        #expect(bad.standardError.contains("\(path):2:16: 'likely_span' must be a duration, not a number (write a unit: 10s, 2min)"), "\(bad.standardError)")
+    }
+}
