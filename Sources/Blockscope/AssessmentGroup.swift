@@ -17,22 +17,23 @@ struct SmallSet<Element: Hashable & Sendable>: Sendable {
     func contains(_ element: Element) -> Bool { elements.contains(element) }
 }
 
-/// Distinct attempts among flow start times that arrive in any order: anchors kept at least `gap` apart (a flow
-/// within `gap` of an anchor joins it). At most `limit` anchors are kept; the count is then "at least".
+/// Distinct attempts: the `gap`-long windows of the clock (aligned to the epoch, so that the count does not depend
+/// on the order flows end in) in which at least one matching flow started. Flows of one burst fall in one window, or
+/// two when the burst straddles a boundary. At most `limit` windows are kept; the count is then "at least".
 struct AttemptClock: Sendable {
-    private(set) var anchors: [Int64] = []
+    private(set) var windows: Set<Int64> = []
     let gap: Int64
     let limit = 64
 
-    init(gap: Double) { self.gap = Int64(gap * 1e9) }
+    init(gap: Double) { self.gap = max(1, Int64(gap * 1e9)) }
 
     mutating func add(_ start: Timestamp) {
+        guard windows.count < limit else { return }
         let time = start.nanoseconds
-        guard !anchors.contains(where: { abs($0 - time) < gap }), anchors.count < limit else { return }
-        anchors.append(time)
+        windows.insert(time >= 0 ? time / gap : (time - gap + 1) / gap)
     }
 
-    var count: Int { anchors.count }
+    var count: Int { windows.count }
 }
 
 /// A time span, first start → last end.

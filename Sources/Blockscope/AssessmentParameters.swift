@@ -10,7 +10,7 @@ public struct AssessmentParameters: Sendable, Equatable {
     public var likelyAttempts = 3
     /// Time the matching flows must cover for `likely`, first start → last end (research: ≥2 minutes).
     public var likelySpan = 120.0
-    /// Flows that start within this many seconds of an attempt's first flow are the same attempt.
+    /// Attempts are counted as distinct windows of this many seconds (aligned to the epoch) in which a flow started.
     public var attemptGap = 10.0
     /// Example flows kept per group (for the evidence lines).
     public var examples = 3
@@ -32,7 +32,7 @@ public struct AssessmentParameters: Sendable, Equatable {
           likely_attempts: 3
           # ... covering at least this long (first matching flow's start to the last one's end) ...
           likely_span: 2min
-          # ... plus a control that worked. Flows starting within attempt_gap of an attempt belong to it.
+          # ... plus a control that worked. Attempts: distinct attempt_gap-long windows of the clock with a flow starting.
           attempt_gap: 10s
           # Example flows kept per service or destination.
           examples: 3

@@ -146,7 +146,7 @@ struct AssessmentWriter {
 
     private func spreadLine(attempts: Int, span: Double, likely: Bool) -> String {
         let count = attempts >= 64 ? "at least 64 attempts" : Self.plural(attempts, "attempt")
-        var line = "\(count) (flows starting within \(Self.duration(parameters.attemptGap)) of each other count as one) over "
+        var line = "\(count) (distinct \(Self.duration(parameters.attemptGap)) windows with a flow starting) over "
             + Self.duration(span)
         if !likely {
             line += "; \"likely\" needs ≥\(parameters.likelyAttempts) attempts over ≥\(Self.duration(parameters.likelySpan)) "

@@ -94,7 +94,7 @@ struct AssessmentTests {
         flows.append(Self.flow(at: 1, name: "www.example.com", verdict: "completed", .benign, responderPayload: 5000))
         let result = try Self.only(try Self.assess(flows), "198.51.100.2")
         #expect(result.level == .suspected)
-        #expect(result.evidence.contains { $0.hasPrefix("1 attempt (flows starting within 10 s of each other count as one) over 7 s") }, "\(result.evidence)")
+        #expect(result.evidence.contains { $0.hasPrefix("1 attempt (distinct 10 s windows with a flow starting) over 7 s") }, "\(result.evidence)")
         // Three attempts, but within two minutes: still suspected.
         var short = [0.0, 30, 60].map { Self.flow(at: $0, name: "facetime.apple.com", verdict: "tls-hello-timeout", .blocked) }
         short.append(Self.flow(at: 1, name: "www.example.com", verdict: "completed", .benign, responderPayload: 5000))
