@@ -66,9 +66,12 @@ public struct AssessedFlow: Sendable {
     /// Inconclusive, but a failure (an RST without injection marks, unanswered UDP to a host not seen answering).
     var isFailingInconclusive: Bool { verdictClass == .inconclusive && !Self.uninformative.contains(verdictID) }
 
-    /// Worked: a benign verdict other than a failure the rules call benign (refused, silent server, client abort
-    /// count as worked only for the network: the packets went through).
-    var worked: Bool { verdictClass == .benign }
+    /// Worked: a benign verdict, and data came back. Benign flows without data (a refused port, a silent server, a
+    /// client that gave up) are neutral: neither evidence of blocking nor a success, nor a control.
+    var worked: Bool { verdictClass == .benign && responderPayloadBytes > 0 }
+
+    /// Benign, but nothing came back: counted, and nothing more.
+    var isNeutral: Bool { verdictClass == .benign && responderPayloadBytes == 0 }
 
     /// The flow's trigger as far as controls go: protocol, port and name.
     var trigger: Trigger { Trigger(transport: transport, port: destinationPort, name: name, service: service) }

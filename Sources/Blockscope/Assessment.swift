@@ -38,6 +38,7 @@ public struct Assessment: Sendable {
     struct DestinationWork: Sendable {
         var worked = 0
         var workedWithoutService = 0
+        var neutral = 0
         var counts: [String: Int] = [:]
         var titles: [String: String] = [:]
         var span = TimeSpan()
@@ -101,11 +102,12 @@ public struct Assessment: Sendable {
         work[flow.destination] = entry
     }
 
-    /// A truncated or unjudged flow without a service to an address with no failure (yet): counted there.
+    /// A neutral, truncated or unjudged flow without a service to an address with no failure (yet): counted there.
     private mutating func recordUninformative(_ flow: AssessedFlow) {
         guard work[flow.destination] != nil || work.count < parameters.maximumDestinations else { return }
         var entry = work[flow.destination] ?? DestinationWork()
         entry.counts[flow.verdictID, default: 0] += 1
+        if flow.isNeutral { entry.neutral += 1 }
         if entry.titles[flow.verdictID] == nil { entry.titles[flow.verdictID] = flow.verdictTitle }
         entry.span.add(start: flow.start, end: flow.end)
         work[flow.destination] = entry

@@ -81,6 +81,7 @@ struct AssessmentGroup: Sendable {
     var blockingAttempts: AttemptClock
     var failingInconclusive = 0
     var worked = 0
+    var neutral = 0
     var uninformative = 0
     /// Where and how the failures happened (for controls).
     var failingDestinations = SmallSet<IPAddress>(limit: 16)
@@ -135,6 +136,8 @@ struct AssessmentGroup: Sendable {
         } else if flow.worked {
             worked += 1
             workingDestinations.insert(flow.destination)
+        } else if flow.isNeutral {
+            neutral += 1
         } else {
             uninformative += 1
         }

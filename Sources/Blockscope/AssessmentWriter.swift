@@ -31,6 +31,10 @@ struct AssessmentWriter {
         var numbers: String
 
         evidence.append("\(Self.plural(group.flows, "flow")): " + sortedCounts.map { "\($0.id) \($0.count)" }.joined(separator: ", "))
+        if group.neutral > 0 {
+            evidence.append("\(Self.plural(group.neutral, "flow")) neither failed nor got data back (refused, silent server, client abort): "
+                + "not evidence either way")
+        }
         if group.uninformative > 0 {
             evidence.append("\(Self.plural(group.uninformative, "flow")) cut by the capture or judged by no rule: not counted as evidence")
         }
@@ -96,7 +100,7 @@ struct AssessmentWriter {
             conclusionClass = .inconclusive
             level = .low
             headline = "inconclusive"
-            numbers = "no flow says anything either way"
+            numbers = "no flow failed, and none got data back"
         }
         if group.blocking > 0 || group.failingInconclusive > 0 {
             if group.blocking + group.failingInconclusive > 1 {

@@ -145,6 +145,20 @@ struct AssessmentTests {
         #expect(result.evidence.contains { $0.hasPrefix("3 flows failed without the marks of blocking (stun-unanswered 3)") })
     }
 
+    /// A refused port or a silent server is benign for the flow, but no success: not a control, not "not blocked".
+    @Test func benignFlowsWithoutDataAreNeitherControlsNorSuccesses() throws {
+        let flows = [
+            Self.flow(at: 0, name: "facetime.apple.com", verdict: "tls-hello-rst", .blocked),
+            Self.flow(at: 1, to: "203.0.113.2", port: 8443, verdict: "tcp-refused", .benign),
+            Self.flow(at: 2, to: "203.0.113.3", name: "www.example.com", service: "Example", verdict: "server-silent", .benign),
+        ]
+        let results = try Self.assess(flows)
+        #expect(try Self.only(results, "198.51.100.2").controls.isEmpty)
+        let silent = try Self.only(results, "Example")
+        #expect(silent.conclusion == "inconclusive")
+        #expect(silent.evidence.contains("1 flow neither failed nor got data back (refused, silent server, client abort): not evidence either way"))
+    }
+
     // MARK: - Mixed outcomes
 
     @Test func mixedOutcomesReportTheRatio() throws {
