@@ -24,8 +24,8 @@ struct Report {
     /// Writes the flow's record with its verdict; returns the verdict.
     @discardableResult
     func write(_ flow: Flow, responderAnsweredElsewhere: Bool) -> Verdict {
-        let verdict = classifier.verdict(
-            for: FlowContext(flow: flow, responderAnsweredElsewhere: responderAnsweredElsewhere))
+        let context = classifier.context(for: flow, responderAnsweredElsewhere: responderAnsweredElsewhere)
+        let verdict = classifier.verdict(for: context)
         let endReason = flow.endReason ?? .captureEnd
         if json {
             var line = JSONLine()
@@ -39,6 +39,9 @@ struct Report {
             line.add("orig_p", Int(flow.originator.port))
             line.add("resp_h", flow.responder.address.description)
             line.add("resp_p", Int(flow.responder.port))
+            line.add("service", context.service?.name)
+            line.add("service_role", context.service?.role)
+            line.add("service_reason", context.service?.reason)
             line.add("conn_state", flow.zeek.state)
             line.add("history", flow.zeek.history)
             line.add("orig_pkts", flow.orig.packets)
