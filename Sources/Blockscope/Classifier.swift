@@ -6,10 +6,13 @@ public struct FlowContext: Sendable {
     public var flow: Flow
     /// The responder's address answered in another flow seen so far (the host is reachable: a control).
     public var responderAnsweredElsewhere: Bool
+    /// The flow's service from the catalogue, with its role and why.
+    public var service: ServiceMatch?
 
-    public init(flow: Flow, responderAnsweredElsewhere: Bool) {
+    public init(flow: Flow, responderAnsweredElsewhere: Bool, service: ServiceMatch? = nil) {
         self.flow = flow
         self.responderAnsweredElsewhere = responderAnsweredElsewhere
+        self.service = service
     }
 }
 
@@ -32,29 +35,56 @@ public struct Verdict: Sendable {
 /// the default rules end with a catch-all, and a rule set without one yields `unclassified`.
 public struct Classifier: Sendable {
     public let rules: RuleSet<FlowContext>
+    /// Names each flow's service (the rules' `services:` scopes and the `service` field read it).
+    public let services: ServiceCatalogue
 
     public static var registry: FieldRegistry<FlowContext> { FlowFields.registry }
 
-    /// The built-in rules, extended (or replaced rule by rule, by id) by `extra` when given.
-    public init(extra: RuleSet<FlowContext>? = nil) throws(RuleError) {
+    /// The built-in rules, extended (or replaced rule by rule, by id) by `extra` when given; the built-in service
+    /// catalogue, with `extraServices` tried first when given.
+    public init(extra: RuleSet<FlowContext>? = nil, extraServices: ServiceCatalogue? = nil) throws(RuleError) {
         let defaults = try RuleSet.load(yaml: DefaultRules.yaml, file: DefaultRules.file, registry: FlowFields.registry)
         rules = extra.map { defaults.appending($0) } ?? defaults
+        let catalogue = try ServiceCatalogue.load(yaml: DefaultServices.yaml, file: DefaultServices.file)
+        services = extraServices.map { catalogue.prepending($0) } ?? catalogue
     }
 
-    public init(rules: RuleSet<FlowContext>) { self.rules = rules }
+    public init(rules: RuleSet<FlowContext>, services: ServiceCatalogue = ServiceCatalogue()) {
+        self.rules = rules
+        self.services = services
+    }
+
+    /// What rules read about `flow`: the flow, its service, and whether its responder answered elsewhere.
+    public func context(for flow: Flow, responderAnsweredElsewhere: Bool) -> FlowContext {
+        FlowContext(flow: flow, responderAnsweredElsewhere: responderAnsweredElsewhere, service: service(for: flow))
+    }
+
+    /// The flow's service from the catalogue.
+    public func service(for flow: Flow) -> ServiceMatch? {
+        let facts = flow.applicationFacts
+        return services.service(
+            for: ServiceQuery(
+                sni: facts.clientHello?.serverName, transport: flow.key.transportProtocol,
+                originator: flow.originator.address, originatorPort: flow.originator.port,
+                responder: flow.responder.address, responderPort: flow.responder.port,
+                stunMessages: facts.stun.messages, stunSoftware: facts.stun.software, stunRealm: facts.stun.realm,
+                stunAttributeTypes: facts.stun.attributeTypes, stunMessageTypes: facts.stun.messageTypes))
+    }
 
     /// Loads a user's rule file.
     public static func load(yaml: String, file: String) throws(RuleError) -> RuleSet<FlowContext> {
         try RuleSet.load(yaml: yaml, file: file, registry: FlowFields.registry)
     }
 
-    public func verdict(for flow: Flow, service: String? = nil) -> Verdict {
-        verdict(for: FlowContext(flow: flow, responderAnsweredElsewhere: false), service: service)
+    /// The verdict of a flow judged alone (no same-host control), with its catalogue service.
+    public func verdict(for flow: Flow) -> Verdict {
+        verdict(for: context(for: flow, responderAnsweredElsewhere: false))
     }
 
-    /// The verdict with what the rest of the capture says (a same-host control).
-    public func verdict(for context: FlowContext, service: String? = nil) -> Verdict {
-        guard let match = rules.evaluate(context, service: service) else {
+    /// The verdict with what the rest of the capture says (a same-host control); rules scoped with `services:`
+    /// apply when the context's service is one of them.
+    public func verdict(for context: FlowContext) -> Verdict {
+        guard let match = rules.evaluate(context, service: context.service?.name) else {
             return Verdict(id: "unclassified", verdictClass: .inconclusive, confidence: .low, rule: "none",
                            title: "No rule matched", evidence: [])
         }

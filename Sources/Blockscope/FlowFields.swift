@@ -118,6 +118,12 @@ enum FlowFields {
         registry.add("resp_host_answered", .boolean, "the responder's address answered in another flow seen before this one ended (a same-host control)") {
             .boolean($0.responderAnsweredElsewhere)
         }
+        registry.add("service", .string, "the flow's service from the catalogue (docs/SERVICES.md), or null") {
+            $0.service.map { .string($0.name) } ?? .null
+        }
+        registry.add("service_role", .string, "what the flow is to its service (push, signalling, relay, media, web, ...), or null") {
+            $0.service?.role.map(Value.string) ?? .null
+        }
         registry.add("client_hello", .boolean, "a TLS, QUIC or DTLS ClientHello was seen in this flow") {
             .boolean($0.flow.applicationFacts.clientHello != nil)
         }

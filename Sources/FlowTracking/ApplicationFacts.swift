@@ -68,11 +68,21 @@ public struct STUNFacts: Hashable, Sendable {
     public var messageTypes: [UInt16] = []
     /// Methods of the requests, distinct.
     public var methods: [STUNMethod] = []
+    /// Attribute types seen in any message, distinct, in order of appearance (at most `maximumAttributeTypes`).
+    public var attributeTypes: [UInt16] = []
+    public static let maximumAttributeTypes = 32
+    /// The first SOFTWARE and REALM texts seen (RFC 8489 §14.14, §14.9): they often name the service.
+    public var software: String?
+    public var realm: String?
     /// Transaction IDs of requests and whether a response came (bounded: `maximumTransactions`).
     var transactions: [STUNTransactionID: Bool] = [:]
     public static let maximumTransactions = 1024
 
     public var messages: Int { requests + successResponses + errorResponses + indications }
+
+    mutating func record(attributeType type: UInt16) {
+        if attributeTypes.count < Self.maximumAttributeTypes, !attributeTypes.contains(type) { attributeTypes.append(type) }
+    }
     /// Requests (distinct transactions) that never got a response.
     public var unanswered: Int { transactions.values.filter { !$0 }.count }
 

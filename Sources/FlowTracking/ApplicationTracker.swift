@@ -162,6 +162,9 @@ struct ApplicationTracker: Sendable {
                     facts.stun.record(
                         type: info.messageType, messageClass: info.messageClass, method: info.method,
                         transaction: info.transactionID, classic: info.isClassic)
+                    for type in info.attributeTypes { facts.stun.record(attributeType: type) }
+                    if facts.stun.software == nil { facts.stun.software = info.software }
+                    if facts.stun.realm == nil { facts.stun.realm = info.realm }
                     events?.append(.stun(info))
                 case .channelData:
                     facts.stun.channelData += 1
@@ -212,6 +215,16 @@ struct ApplicationTracker: Sendable {
         facts.stun.record(
             type: message.messageType, messageClass: message.messageClass, method: message.method,
             transaction: message.transactionID, classic: message.isClassic)
+        // Attribute types without allocation; SOFTWARE and REALM decoded once per flow, when first present.
+        var software = false
+        var realm = false
+        message.forEachAttributeType { type in
+            facts.stun.record(attributeType: type)
+            if type == STUNAttributeType.software.rawValue { software = true }
+            if type == STUNAttributeType.realm.rawValue { realm = true }
+        }
+        if software, facts.stun.software == nil { facts.stun.software = message.textAttribute(STUNAttributeType.software.rawValue) }
+        if realm, facts.stun.realm == nil { facts.stun.realm = message.textAttribute(STUNAttributeType.realm.rawValue) }
         if events != nil { events?.append(.stun(message.info())) }
     }
 

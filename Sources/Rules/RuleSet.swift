@@ -43,15 +43,7 @@ public struct RuleSet<Record>: Sendable {
     static var keys: [String] { ["id", "verdict", "title", "class", "confidence", "services", "when"] }
 
     public static func load(yaml: String, file: String, registry: FieldRegistry<Record>) throws(RuleError) -> RuleSet {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw Self.yamlError(error, file: file)
-        } catch {
-            throw RuleError(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
-        }
-        guard let root else {
+        guard let root = try YAMLDiagnostics.compose(yaml, file: file) else {
             throw RuleError(file: file, line: 1, column: 1, message: "empty rules file (expected a list of rules)")
         }
         let list: Node.Sequence
@@ -86,9 +78,7 @@ public struct RuleSet<Record>: Sendable {
         guard case .mapping(let m) = node else { throw error(file, node, "expected a rule (a mapping with id, title, class, confidence, when)") }
         for (key, _) in m {
             guard let name = key.string, keys.contains(name) else {
-                let name = key.string ?? "?"
-                let hint = nearest(name, among: keys).map { " (did you mean '\($0)'?)" } ?? ""
-                throw error(file, key, "unknown key '\(name)'\(hint); expected one of \(keys.joined(separator: ", "))")
+                throw YAMLDiagnostics.unknownKey(file, key, known: keys, context: "")
             }
         }
         func scalar(_ key: String) throws(RuleError) -> (String, Node) {
@@ -148,24 +138,7 @@ public struct RuleSet<Record>: Sendable {
     // MARK: - Positions
 
     private static func error(_ file: String, _ node: Node, _ message: String) -> RuleError {
-        RuleError(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, message: message)
-    }
-
-    private static func yamlError(_ error: YamlError, file: String) -> RuleError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let detail = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
-            return RuleError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)\(detail)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return RuleError(
-                file: file, line: context.mark.line, column: context.mark.column,
-                message: "invalid YAML: duplicate key \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", "))")
-        case .reader(let problem, let offset, _, _):
-            return RuleError(file: file, line: 1, column: 1, message: "invalid YAML: \(problem) at byte \(offset ?? 0)")
-        default:
-            return RuleError(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
-        }
+        YAMLDiagnostics.error(file, node, message)
     }
 
     /// Maps a position inside a `when` string to the YAML file: same line for a one-line scalar (after its opening
@@ -198,16 +171,9 @@ public struct RuleSet<Record>: Sendable {
     }
 }
 
-private func isKebabCase(_ id: String) -> Bool {
+func isKebabCase(_ id: String) -> Bool {
     let parts = id.split(separator: "-", omittingEmptySubsequences: false)
     return parts.allSatisfy { part in
         !part.isEmpty && part.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") }
-    }
-}
-
-extension Node {
-    fileprivate var mapping: Node.Mapping? {
-        if case .mapping(let m) = self { return m }
-        return nil
     }
 }

@@ -12,7 +12,7 @@ struct BlockscopeCommand: ParsableCommand {
             Exit status: 0 nothing flagged, 3 blocking or throttling found, 1 internal error, 2 usage or input error.
             """,
         version: BlockscopeVersion.current,
-        subcommands: [AnalyzeCommand.self, InspectCommand.self, LiveCommand.self, RulesCommand.self]
+        subcommands: [AnalyzeCommand.self, InspectCommand.self, LiveCommand.self, RulesCommand.self, ServicesCommand.self]
     )
 }
 

@@ -27,7 +27,7 @@ struct VerdictExpectationTests {
             for flow in analyzer.finish() {
                 flows += 1
                 let verdict = classifier.verdict(
-                    for: FlowContext(flow: flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address)))
+                    for: classifier.context(for: flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address)))
                 if verdict.isBlockingOrThrottling { flagged["\(file)\t\(verdict.id)", default: 0] += 1 }
             }
         }

@@ -82,11 +82,9 @@ final class AnalysisRun {
     }
 
     private func write(_ flow: Flow) {
-        // The catalogue service of the flow (nil until the service catalogue is wired in).
-        let service: String? = nil
-        let verdict = report.write(
-            flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address), service: service)
-        assessment.add(AssessedFlow(flow: flow, verdict: verdict, service: service))
+        let (verdict, service) = report.write(
+            flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address))
+        assessment.add(AssessedFlow(flow: flow, verdict: verdict, service: service?.name))
         if verdict.isBlockingOrThrottling { flagged += 1 }
         verdictCounts["\(verdict.verdictClass.rawValue)/\(verdict.id)", default: 0] += 1
         flowsWritten += 1

@@ -46,8 +46,10 @@ struct RulesCommand: ParsableCommand {
 }
 
 extension RulesOption {
-    init(rules: String?) {
+    /// For subcommands that take the files as arguments: every property must be set (ArgumentParser).
+    init(rules: String?, services: String? = nil) {
         self.init()
         self.rules = rules
+        self.services = services
     }
 }

@@ -43,6 +43,7 @@ enum ApplicationText {
         }
         if let relayed = info.xorRelayedAddress { text += " relayed=\(Format.endpoint(relayed.address, relayed.port))" }
         if let software = info.software { text += " software=\"\(software)\"" }
+        if let realm = info.realm { text += " realm=\"\(realm)\"" }
         if let fingerprint = info.fingerprintValid { text += fingerprint ? " fingerprint=ok" : " fingerprint=BAD" }
         return text
     }

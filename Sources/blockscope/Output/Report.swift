@@ -48,22 +48,23 @@ final class Report {
     }
 
     /// Judges the flow, writes (JSON, live text) or keeps (text from files) what the report says of it; returns the
-    /// verdict.
+    /// verdict and the flow's catalogue service.
     @discardableResult
-    func write(_ flow: Flow, responderAnsweredElsewhere: Bool, service: String? = nil) -> Verdict {
-        let verdict = classifier.verdict(
-            for: FlowContext(flow: flow, responderAnsweredElsewhere: responderAnsweredElsewhere), service: service)
+    func write(_ flow: Flow, responderAnsweredElsewhere: Bool) -> (verdict: Verdict, service: ServiceMatch?) {
+        let context = classifier.context(for: flow, responderAnsweredElsewhere: responderAnsweredElsewhere)
+        let verdict = classifier.verdict(for: context)
+        let result = (verdict: verdict, service: context.service)
         if json {
-            output.write(jsonLine(flow, verdict) + "\n")
-            return verdict
+            output.write(jsonLine(flow, verdict, service: context.service) + "\n")
+            return result
         }
-        guard allFlows || Self.isFlagged(verdict) else { return verdict }
+        guard allFlows || Self.isFlagged(verdict) else { return result }
         guard allFlows || listedCount < listLimit else {
             unlisted += 1
-            return verdict
+            return result
         }
         listedCount += 1
-        let block = textBlock(flow, verdict)
+        let block = textBlock(flow, verdict, service: context.service)
         if streaming {
             if !headerWritten {
                 headerWritten = true
@@ -73,10 +74,10 @@ final class Report {
         } else {
             listed.append(block)
         }
-        return verdict
+        return result
     }
 
-    private func jsonLine(_ flow: Flow, _ verdict: Verdict) -> String {
+    private func jsonLine(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> String {
         let endReason = flow.endReason ?? .captureEnd
         var line = JSONLine()
         line.add("type", "flow")
@@ -89,6 +90,9 @@ final class Report {
         line.add("orig_p", Int(flow.originator.port))
         line.add("resp_h", flow.responder.address.description)
         line.add("resp_p", Int(flow.responder.port))
+        line.add("service", service?.name)
+        line.add("service_role", service?.role)
+        line.add("service_reason", service?.reason)
         line.add("conn_state", flow.zeek.state)
         line.add("history", flow.zeek.history)
         line.add("orig_pkts", flow.orig.packets)
@@ -113,7 +117,7 @@ final class Report {
     }
 
     /// The flow's row, what the parsers found, its verdict with the plain-words evidence, and (`--explain`) the rule.
-    private func textBlock(_ flow: Flow, _ verdict: Verdict) -> String {
+    private func textBlock(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> String {
         let endReason = flow.endReason ?? .captureEnd
         let packets = "\(flow.orig.packets)/\(flow.resp.packets)"
         let bytes = "\(flow.orig.payloadBytes)/\(flow.resp.payloadBytes)"
@@ -124,6 +128,9 @@ final class Report {
             + Format.padded(packets, 14, right: true) + Format.padded(bytes, 22, right: true)
             + Format.padded(Format.seconds(flow.duration) + " s", 11, right: true)
         text += "  \(flow.zeek.state) \(endReason.rawValue)\n"
+        if let service {
+            text += "      service \(service.name)" + (service.role.map { " (\($0))" } ?? "") + " by \(service.reason)\n"
+        }
         if let detail = ApplicationText.flowDetail(flow.applicationFacts) { text += "      \(detail)\n" }
         if let detail = ApplicationText.teardownDetail(flow) { text += "      \(detail)\n" }
         if verdict.verdictClass != .benign {

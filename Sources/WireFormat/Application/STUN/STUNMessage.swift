@@ -171,6 +171,23 @@ public struct STUNMessage: ~Escapable {
         return count
     }
 
+    // MARK: - Attributes without allocation
+
+    /// Calls `body` with each attribute's type, in order (no allocation: for per-packet trackers).
+    public func forEachAttributeType(_ body: (UInt16) -> Void) {
+        _ = try? Self.walk(bytes, classic: isClassic) { _, type, _, _ in body(type) }
+    }
+
+    /// The first `type` attribute's value as UTF-8 text (at most `STUNInfo.maximumStringBytes`), or nil when absent.
+    public func textAttribute(_ type: UInt16) -> String? {
+        var found: (offset: Int, length: Int)?
+        _ = try? Self.walk(bytes, classic: isClassic) { _, t, offset, length in
+            if found == nil, t == type { found = (offset, length) }
+        }
+        guard let found else { return nil }
+        return Self.string(at: found.offset, length: found.length, in: bytes)
+    }
+
     // MARK: - Summary
 
     /// The summary, attribute values decoded (the first of each type counts, as RFC 8489 §14 says).
