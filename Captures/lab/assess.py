@@ -3,8 +3,8 @@
 
 For each truth file given, read the per-flow expected verdicts (the lab's
 knowledge of what the middlebox did, not Blockscope's output), give each flow
-its service (FaceTime by server name; the lab's UDP relay and media ports by
-Captures/lab/lab-services.yaml), apply the aggregation rule of
+its service (the catalogue of docs/SERVICES.md: Captures/lab/lab-services.yaml,
+then the built-in one, matched as that document says), apply the aggregation rule of
 docs/OUTPUT.md ("The rules of evidence") with the thresholds written there,
 and write the result into the truth file as `assessments` (in place).
 
@@ -14,12 +14,13 @@ Blockscope's assessments of every capture equal these.
 
     Captures/lab/assess.py Captures/*.truth.json
 """
-import fnmatch
 import ipaddress
 import json
 import os
+import re
 import struct
 import sys
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -39,57 +40,75 @@ UNANSWERED_UDP = {"stun-unanswered", "udp-unanswered", "quic-initial-timeout"}
 
 
 # ---------------------------------------------------------------------------
-# Services
+# Services: the catalogue format of docs/SERVICES.md, matched as documented there
 
 
-def load_services(path):
-    """The lab catalogue extension: a list of services with SNI globs and
-    (protocol, address range, port ranges) matches."""
-    import yaml  # PyYAML; only needed here
-
+def builtin_catalogue_text():
+    """The built-in catalogue's YAML, as Sources/Blockscope/DefaultServices.swift holds it."""
+    path = os.path.join(HERE, "..", "..", "Sources", "Blockscope", "DefaultServices.swift")
     with open(path) as f:
-        doc = yaml.safe_load(f)
-    services = []
-    for entry in doc.get("services", []):
-        match = entry.get("match", entry)
-        services.append(dict(
-            name=entry["name"],
-            sni=list(match.get("sni", [])),
-            proto=match.get("proto"),
-            addresses=[ipaddress.ip_network(a) for a in match.get("addresses", [])],
-            ports=[parse_range(p) for p in match.get("ports", [])],
-        ))
-    return services
+        source = f.read()
+    start = source.index('"""', source.index("static let yaml")) + 3
+    end = source.index('"""', start)
+    return textwrap.dedent(source[start:end].lstrip("\n"))
 
 
-def parse_range(text):
-    text = str(text)
-    if "-" in text:
-        low, high = text.split("-")
-        return int(low), int(high)
-    return int(text), int(text)
+def parse_ranges(items):
+    ranges = []
+    for item in items or []:
+        text = str(item)
+        low, _, high = text.partition("-")
+        ranges.append((int(low, 0), int(high or low, 0)))
+    return ranges
 
 
-# FaceTime by server name (the lab's trigger name and the IDS hosts), as the issue and DESIGN.md define it.
-FACETIME_NAMES = ["facetime.apple.com", "*.ess.apple.com"]
+def load_matchers(texts):
+    """(service, matcher) pairs: the files in order (the lab's before the built-in ones)."""
+    import yaml  # PyYAML
+
+    matchers = []
+    for text in texts:
+        for service in yaml.safe_load(text)["services"]:
+            for m in service["match"]:
+                matchers.append((service["name"], dict(
+                    sni=[g.lower() for g in m.get("sni", [])],
+                    addresses=[ipaddress.ip_network(str(a), strict=False) for a in m.get("addresses", [])],
+                    tcp=parse_ranges(m.get("tcp")), udp=parse_ranges(m.get("udp")),
+                    stun="stun" in m,
+                )))
+    # Matchers with server names first, then the others, each in file order.
+    return [x for x in matchers if x[1]["sni"]] + [x for x in matchers if not x[1]["sni"]]
 
 
-def service_of(flow, services):
-    name = flow["name"]
-    if name and any(fnmatch.fnmatchcase(name.lower(), g) for g in FACETIME_NAMES):
-        return FACETIME
-    address = ipaddress.ip_address(flow["dst"])
-    for s in services:
-        if name and any(fnmatch.fnmatchcase(name.lower(), g) for g in s["sni"]):
-            return s["name"]
-        if s["addresses"] and not any(address in n for n in s["addresses"]):
+def glob_match(name, pattern):
+    """`*` spans any characters including dots, `?` one character, case ignored."""
+    return re.fullmatch(".*".join(".".join(re.escape(p) for p in part.split("?")) for part in pattern.split("*")),
+                        name.lower()) is not None
+
+
+def matcher_holds(m, flow):
+    if m["stun"]:
+        return False  # no lab flow carries an application's STUN software, realm or attributes
+    if m["sni"] and not (flow["name"] and any(glob_match(flow["name"], g) for g in m["sni"])):
+        return False
+    ports = m["tcp"] if flow["proto"] == "tcp" else m["udp"] if flow["proto"] == "udp" else []
+    if (m["tcp"] or m["udp"]) and not ports:
+        return False
+    if not m["addresses"] and not ports:
+        return True
+    for address, port in ((flow["dst"], flow["port"]), (flow["src"], flow["src_port"])):
+        if m["addresses"] and not any(ipaddress.ip_address(address) in n for n in m["addresses"]):
             continue
-        if s["proto"] and s["proto"] != flow["proto"]:
+        if ports and not any(lo <= port <= hi for lo, hi in ports):
             continue
-        if s["ports"] and not any(lo <= flow["port"] <= hi for lo, hi in s["ports"]):
-            continue
-        if s["addresses"] or s["ports"]:
-            return s["name"]
+        return True
+    return False
+
+
+def service_of(flow, matchers):
+    for name, m in matchers:
+        if matcher_holds(m, flow):
+            return name
     return None
 
 
@@ -148,6 +167,7 @@ def flows_of(truth, truth_path, services):
             name = f["tls"].get("sni")
         flow = dict(
             proto=f["proto"], dst=f["server"]["addr"], port=f["server"]["port"], name=name,
+            src=f["client"]["addr"], src_port=f["client"]["port"],
             verdict=verdict, cls=cls,
             start_ns=base_ns + round(start * 1e9), end_ns=base_ns + round(end * 1e9),
             resp_payload=responder_payload(f),
@@ -269,7 +289,8 @@ def main(paths):
     if not paths:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
         return 2
-    services = load_services(os.path.join(HERE, "lab-services.yaml"))
+    with open(os.path.join(HERE, "lab-services.yaml")) as f:
+        services = load_matchers([f.read(), builtin_catalogue_text()])
     for path in paths:
         with open(path) as f:
             truth = json.load(f)
