@@ -127,8 +127,8 @@ struct AnalyzeCommandTests {
     /// The lab's SNI-triggered RST injection: the record carries Zeek's view and the injection evidence.
     @Test func injectedResetEvidenceInTheRecord() throws {
         let result = try CLI.run(["analyze", "--json", "--quiet", "Captures/sni-rst-injection.pcap"])
-        // Two flows blocked, one per address: flagged, but one flow per address never concludes blocking (exit 4).
-        #expect(result.status == 4)
+        // Two FaceTime flows (by server name) blocked: an assessment concludes blocking (exit 3).
+        #expect(result.status == 3)
         let flows = try CLI.objects(result.standardOutput).filter { $0["type"] as? String == "flow" }
         let injected = try #require(flows.first { $0["sni"] as? String == "facetime.apple.com" })
         #expect(injected["conn_state"] as? String == "RSTR")

@@ -88,12 +88,14 @@ struct OutputSchemaTests {
         #expect(try validate(flow.replacingOccurrences(of: "\"end_reason\":\"fin\"", with: "\"end_reason\":\"gone\"") + "\n").0 != 0)
         // An assessment: valid as written; a blocking conclusion at level low, a scope without its key, or a field the
         // schema does not list are not.
-        let lines = try CLI.run(["analyze", "--json", "--quiet", "Captures/facetime-setup-blocked.pcap"]).lines
+        let lines = try CLI.run([
+            "analyze", "--json", "--quiet", "--services", "Captures/lab/lab-services.yaml", "Captures/facetime-setup-blocked.pcap",
+        ]).lines
         let assessment = try #require(lines.first { $0.contains("\"type\":\"assessment\"") })
         #expect(assessment.contains("\"class\":\"blocked\",\"confidence\":\"suspected\""))
         #expect(try validate(assessment + "\n").0 == 0)
         #expect(try validate(assessment.replacingOccurrences(of: "\"confidence\":\"suspected\"", with: "\"confidence\":\"low\"") + "\n").0 != 0)
-        #expect(try validate(assessment.replacingOccurrences(of: "\"scope\":\"destination\"", with: "\"scope\":\"service\"") + "\n").0 != 0)
+        #expect(try validate(assessment.replacingOccurrences(of: "\"scope\":\"service\"", with: "\"scope\":\"destination\"") + "\n").0 != 0)
         #expect(try validate(assessment.replacingOccurrences(of: "\"summary\":", with: "\"note\":1,\"summary\":") + "\n").0 != 0)
     }
 }

@@ -10,7 +10,7 @@ struct ReportLayoutTests {
 
     @Test func conclusionsComeFirstThenFlaggedFlowsThenCounts() throws {
         let result = try CLI.run(["analyze", "--quiet", Self.drop])
-        #expect(result.status == 4, "\(result.standardError)")
+        #expect(result.status == 3, "\(result.standardError)")
         let text = result.standardOutput
         let assessment = try #require(text.range(of: "Assessment (per service, and per address where something failed):"))
         let flagged = try #require(text.range(of: "Flagged flows (blocked, throttled, or failed without a clear cause):"))
@@ -18,15 +18,27 @@ struct ReportLayoutTests {
         #expect(text.hasPrefix("Assessment"))
         #expect(assessment.upperBound < flagged.lowerBound)
         #expect(flagged.upperBound < counts.lowerBound)
-        // One address, one blocked flow: inconclusive, saying what the flow looked like and which control worked.
-        #expect(text.contains("  198.51.100.2: inconclusive — one tls-hello-timeout flow, and one flow never concludes blocking"))
-        #expect(text.contains("      - control (same-destination): tcp/443 www.example.com at 198.51.100.2 worked"))
-        // The flagged flow's evidence in words, with the numbers.
+        // FaceTime (by its server name): two flows over IPv4 and IPv6, one attempt, the other name worked on the same
+        // addresses: suspected.
+        #expect(text.contains("  FaceTime: the ClientHello was retransmitted and never acknowledged (suspected) — 2 of 2 flows blocked or throttled, in 1 attempt over 6.7 s; a control worked (same-destination)"), "\(text)")
+        #expect(text.contains("      - control (same-destination): tcp/443 www.example.com at 198.51.100.2 worked (2 flows)"))
+        // The flagged flow: its service, and its evidence in words, with the numbers.
+        #expect(text.contains("      service FaceTime (signalling) by sni facetime.apple.com"))
         #expect(text.contains("        the ClientHello was sent 7× and never acknowledged"))
         #expect(text.contains("        the server was silent for the last 6.66 s"))
         // The controls that worked are counted, not listed.
         #expect(text.components(separatedBy: "\n  2026-").count - 1 == 2)
         #expect(text.contains("2 other flows with nothing to flag not listed (--all-flows lists them)."))
+    }
+
+    /// One blocked flow to an address: flagged (exit 4), and the assessment says why that is not enough.
+    @Test func oneFlowIsNotAConclusion() throws {
+        let result = try CLI.run(["analyze", "--quiet", "Captures/syn-drop-address.pcap"])
+        #expect(result.status == 4)
+        let text = result.standardOutput
+        #expect(text.contains("  203.0.113.2: inconclusive — one tcp-syn-timeout flow, and one flow never concludes blocking; a control worked (other-destination)"))
+        #expect(text.contains("      - control (other-destination): tcp/443 facetime.apple.com [FaceTime] at 198.51.100.2 worked"))
+        #expect(text.contains("        SYN sent 7× over 7.12 s: no SYN-ACK, RST or ICMP error came back"))
     }
 
     @Test func injectedResetInWords() throws {
@@ -84,7 +96,7 @@ struct ReportLayoutTests {
     }
 
     @Test func jsonAssessmentsComeAfterTheFlowsAndBeforeTheStatistics() throws {
-        let result = try CLI.run(["analyze", "--quiet", "--json", "Captures/facetime-setup-blocked.pcap"])
+        let result = try CLI.run(["analyze", "--quiet", "--json", "--services", "Captures/lab/lab-services.yaml", "Captures/facetime-setup-blocked.pcap"])
         let objects = try CLI.objects(result.standardOutput)
         let types = objects.compactMap { $0["type"] as? String }
         let firstAssessment = try #require(types.firstIndex(of: "assessment"))
@@ -92,24 +104,35 @@ struct ReportLayoutTests {
         #expect(types.last == "stats")
         #expect(types.filter { $0 == "assessment" }.count == 1)
         let assessment = objects[firstAssessment]
-        #expect(assessment["scope"] as? String == "destination")
-        #expect(assessment["destination"] as? String == "198.51.100.2")
-        #expect(assessment["service"] is NSNull)
-        #expect(assessment["conclusion"] as? String == "stun-unanswered")
+        #expect(assessment["scope"] as? String == "service")
+        #expect(assessment["service"] as? String == "FaceTime")
+        #expect(assessment["destination"] is NSNull)
+        #expect(assessment["conclusion"] as? String == "facetime-setup-blocked")
         #expect(assessment["class"] as? String == "blocked")
         #expect(assessment["confidence"] as? String == "suspected")
         #expect(assessment["flows"] as? [String: Int] == ["completed": 1, "stun-unanswered": 1, "udp-unanswered": 1])
         let controls = try #require(assessment["controls"] as? [[String: Any]])
-        #expect(controls.compactMap { $0["kind"] as? String } == ["same-destination", "other-destination"])
-        #expect((assessment["summary"] as? String)?.hasPrefix("198.51.100.2: STUN requests repeated with no response (suspected)") == true)
+        #expect(controls.compactMap { $0["kind"] as? String } == ["other-destination"])
+        #expect(controls.first?["example"] as? String == "udp/3478 at 203.0.113.2")
+        #expect(assessment["summary"] as? String == "FaceTime: call setup blocked at the network level (suspected) — 2 of 2 relay/media flows unanswered in 1 attempt while the push connection worked and a control worked (other-destination)")
+        let evidence = try #require(assessment["evidence"] as? [String])
+        #expect(evidence.contains("push connection alive: 1 flow with data both ways, e.g. tcp to 198.51.100.2:5223 (init.ess.apple.com): completed"))
         #expect(result.status == 3)
+        // Without the lab's catalogue the relay flows have no service: the address is assessed on its own.
+        let plain = try CLI.objects(try CLI.run(["analyze", "--quiet", "--json", "Captures/facetime-setup-blocked.pcap"]).standardOutput)
+            .filter { $0["type"] as? String == "assessment" }
+        #expect(plain.compactMap { $0["destination"] as? String } == ["198.51.100.2"])
+        #expect(plain.compactMap { $0["conclusion"] as? String }.sorted() == ["not-blocked", "stun-unanswered"])
     }
 
     @Test func assessmentThresholdsFromAFile() throws {
         let path = Lab.temporaryPath(".yaml")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "assessment:\n  likely_attempts: 1\n  likely_span: 1s\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["analyze", "--quiet", "--json", "--assessment", path, "Captures/facetime-setup-blocked.pcap"])
+        let result = try CLI.run([
+            "analyze", "--quiet", "--json", "--assessment", path, "--services", "Captures/lab/lab-services.yaml",
+            "Captures/facetime-setup-blocked.pcap",
+        ])
         let assessment = try #require(try CLI.objects(result.standardOutput).first { $0["type"] as? String == "assessment" })
         #expect(assessment["confidence"] as? String == "likely")
         try "assessment:\n  likely_span: 2\n".write(toFile: path, atomically: true, encoding: .utf8)
