@@ -36,6 +36,81 @@ struct LiveCommandTests {
         }
     }
 
+    /// Sends `count` datagrams from an ephemeral port to a socket bound on 127.0.0.1:`port`, which echoes each back.
+    static func echoUDP(port: UInt16, count: Int) {
+        let server = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let client = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard server >= 0, client >= 0 else { return }
+        defer {
+            close(server)
+            close(client)
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, length) } }
+        guard bound == 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        for index in 0..<count {
+            let payload = Array("blockscope-echo-\(index)".utf8)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(client, payload, payload.count, 0, $0, length) } }
+            var peer = sockaddr_in()
+            var peerLength = length
+            let received = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(server, &buffer, buffer.count, 0, $0, &peerLength) }
+            }
+            guard received > 0 else { return }
+            _ = withUnsafePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(server, buffer, received, 0, $0, peerLength) } }
+        }
+    }
+
+    /// Waits until `pid` runs as `nobody`: the capture is open.
+    static func waitUntilListening(_ running: CLI.Running) -> Bool {
+        guard let nobody = getpwnam("nobody")?.pointee.pw_uid else { return false }
+        for _ in 0..<500 where running.process.isRunning {
+            if uid(of: running.process.processIdentifier) == Int(nobody) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// On SIGINT/SIGTERM the text report gives the flows as they ended, then the assessment, then the counts.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func theAssessmentIsPrintedWhenTheCaptureStops(_ signal: Int32) throws {
+        let port = UInt16.random(in: 42000...48000)
+        let services = Lab.temporaryPath(".yaml")
+        defer { try? FileManager.default.removeItem(atPath: services) }
+        try """
+            services:
+              - name: Loopback echo
+                match:
+                  - addresses: [127.0.0.1]
+                    udp: [\(port)]
+            """.write(toFile: services, atomically: true, encoding: .utf8)
+        chmod(services, 0o644)
+        let running = try CLI.start([
+            "live", "-i", "lo", "--quiet", "--all-flows", "--services", services, "--filter", "udp and port \(port)",
+        ])
+        let pid = running.process.processIdentifier
+        defer { if running.process.isRunning { kill(pid, SIGKILL) } }
+        #expect(Self.waitUntilListening(running), "the live process never became nobody")
+        Self.echoUDP(port: port, count: 5)
+        usleep(300_000)
+        kill(pid, signal)
+        let result = running.finish()
+        #expect(result.status == 0, "\(result.standardError)")
+        let text = result.standardOutput
+        let flows = try #require(text.range(of: "Flows:"), "\(text)")
+        let assessment = try #require(text.range(of: "Assessment (per service, and per address where something failed):"))
+        let counts = try #require(text.range(of: "verdicts:   benign/completed 1"))
+        #expect(flows.upperBound < assessment.lowerBound)
+        #expect(assessment.upperBound < counts.lowerBound)
+        #expect(text.contains("127.0.0.1:\(port)"))
+        #expect(text.contains("  Loopback echo: no sign of blocking (low) — 1 of 1 flows worked"), "\(text)")
+    }
+
     @Test(arguments: [SIGINT, SIGTERM])
     func capturesDropsRootAndStopsCleanly(_ signal: Int32) throws {
         #expect(getuid() == 0, "live capture tests need root")
@@ -70,6 +145,8 @@ struct LiveCommandTests {
         let stats = try #require(objects.last)
         #expect(stats["type"] as? String == "stats")
         #expect(stats["kernel_drops"] as? Int == 0)
+        // Nothing answered and nothing failed: no service, no failing address, so no assessment object.
+        #expect(!objects.contains { $0["type"] as? String == "assessment" })
     }
 
     @Test func unknownInterfaceAndBadFilterAreClearErrors() throws {
