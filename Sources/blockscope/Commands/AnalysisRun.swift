@@ -21,6 +21,8 @@ final class AnalysisRun {
     private var headerWritten = false
     private(set) var warnings: [String] = []
     var files: [String] = []
+    /// `--export-pcap`: notes the flagged flows for the second pass.
+    var export: PcapExport?
 
     /// Flows called blocked or throttled so far (the exit status is 3 when there are any).
     private(set) var flagged = 0
@@ -73,6 +75,7 @@ final class AnalysisRun {
         let verdict = report.write(
             flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address))
         if verdict.isBlockingOrThrottling { flagged += 1 }
+        export?.note(flow, verdict)
         verdictCounts["\(verdict.verdictClass.rawValue)/\(verdict.id)", default: 0] += 1
         flowsWritten += 1
     }

@@ -18,6 +18,13 @@ struct AnalyzeCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var rules: RulesOption
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write the packets of the flows called blocked or throttled to DIR, one pcap per verdict id.",
+            valueName: "DIR"))
+    var exportPcap: String?
+
     func run() throws {
         var flagged = 0
         do {
@@ -25,6 +32,7 @@ struct AnalyzeCommand: ParsableCommand {
             for file in files { try PcapHandle.openOffline(path: file).close() }
             let run = AnalysisRun(options: output, classifier: try rules.classifier())
             run.files = files
+            run.export = try exportPcap.map { try PcapExport(directory: $0) }
             for file in files {
                 let handle = try PcapHandle.openOffline(path: file)
                 defer { handle.close() }
@@ -33,6 +41,19 @@ struct AnalyzeCommand: ParsableCommand {
             }
             run.finish(quiet: output.quiet)
             flagged = run.flagged
+            if let export = run.export {
+                // The second pass: the same files, the same filter.
+                let handles = try files.map { file in
+                    let handle = try PcapHandle.openOffline(path: file)
+                    try handle.setFilter(filter.filter)
+                    return handle
+                }
+                defer { handles.forEach { $0.close() } }
+                let written = try export.write(handles)
+                if !output.quiet {
+                    Terminal.standardError.write(PcapExport.describe(written, flows: export.flows, directory: export.directory))
+                }
+            }
         } catch {
             throw Failure.exit(error)
         }
