@@ -23,6 +23,9 @@ final class AnalysisRun {
     var files: [String] = []
     /// `--export-pcap`: notes the flagged flows for the second pass.
     var export: PcapExport?
+    /// Live `--export-pcap`: every frame is kept here until the end (see `PcapExport`).
+    var spool: PcapWriter?
+    private(set) var spoolFailures = 0
 
     /// Flows called blocked or throttled so far (the exit status is 3 when there are any).
     private(set) var flagged = 0
@@ -46,6 +49,11 @@ final class AnalysisRun {
             tick?()
         }) { [self] frame, bytes in
             analyzer.process(bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength)
+            if let spool {
+                do { try spool.write(timestamp: frame.timestamp, originalLength: frame.originalLength, bytes: bytes) } catch {
+                    spoolFailures += 1
+                }
+            }
             if analyzer.flows.finishedCount != finishedSeen { writeFinished() }
             seen += 1
             if seen & 0x3ff == 0 {

@@ -29,6 +29,8 @@ final class PcapExport {
     }
 
     let directory: String
+    /// Whether this run created the directory (live mode then hands it to the unprivileged user).
+    let created: Bool
     private var flagged: [FlowKey: [Span]] = [:]
     private var flowsPerVerdict: [String: Int] = [:]
     private(set) var flows = 0
@@ -37,7 +39,8 @@ final class PcapExport {
     init(directory: String) throws {
         self.directory = directory
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+        created = !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        if !created {
             guard isDirectory.boolValue else { throw Failure.usage("\(directory): --export-pcap needs a directory, this is a file") }
         } else {
             do {
@@ -108,5 +111,41 @@ final class PcapExport {
         }
         return written.map { "blockscope: exported \($0.packets) packets of \($0.flows) \($0.verdict) flow(s) to \($0.path)\n" }
             .joined()
+    }
+
+    // MARK: - Live
+
+    /// Live mode keeps every packet in a spool file in the export directory until the capture stops, then takes
+    /// the flagged flows' packets from it (the second pass) and deletes it.
+    var spoolPath: String { (directory as NSString).appendingPathComponent(".blockscope-live-\(getpid()).pcap") }
+
+    /// Opens the spool (as root, before privileges are dropped) and hands it and a directory this run created to
+    /// `user`, who must be able to write the per-verdict files at the end.
+    func openSpool(linkType: LinkType, snaplen: Int, handingTo user: (uid: uid_t, gid: gid_t)?) throws -> PcapWriter {
+        if let user, !created, !Self.writable(directory, by: user) {
+            throw Failure.usage(
+                "\(directory): not writable by the user live mode becomes (uid \(user.uid)); choose a directory it can "
+                    + "write, or a new one (created for it)")
+        }
+        let spool = try PcapWriter(path: spoolPath, linkType: linkType, snaplen: snaplen)
+        if let user {
+            var paths = [spoolPath]
+            if created { paths.append(directory) }
+            for path in paths where chown(path, user.uid, user.gid) != 0 {
+                throw Failure.usage("\(path): cannot hand it to the unprivileged user: \(String(cString: strerror(errno)))")
+            }
+        }
+        return spool
+    }
+
+    /// Whether `user` may create files in `path`, from its owner, group and mode (ACLs and supplementary groups
+    /// aside: the check after privileges are dropped catches those).
+    static func writable(_ path: String, by user: (uid: uid_t, gid: gid_t)) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let mode = info.st_mode
+        if info.st_uid == user.uid { return mode & 0o300 == 0o300 }
+        if info.st_gid == user.gid { return mode & 0o030 == 0o030 }
+        return mode & 0o003 == 0o003
     }
 }
