@@ -184,7 +184,11 @@ public final class PcapHandle {
         return summary
     }
 
-    private var stopRequested: Bool { loopBreaker.isRequested || SignalStop.received }
+    /// Whether SIGINT/SIGTERM (once `installSignalHandlers` ran in this process) stop this handle's loop too. A
+    /// handle that reads what a stopped live capture left behind (live `--export-pcap`'s spool) turns it off.
+    public var stopsOnSignal = true
+
+    private var stopRequested: Bool { loopBreaker.isRequested || (stopsOnSignal && SignalStop.received) }
 
     private func readPcapng(
         _ reader: inout PcapngReader, into summary: inout CaptureSummary, _ body: (FrameInfo, Span<UInt8>) -> Void

@@ -188,6 +188,111 @@ struct LiveCommandTests {
         #expect(text.contains("live capture needs root or CAP_NET_RAW"), "\(text)")
     }
 
+    /// `live --export-pcap DIR`: packets are spooled (the spool and the new directory handed to nobody before
+    /// root is dropped), and on SIGINT the flagged flow's packets land in DIR/<verdict>.pcap and the spool is gone.
+    @Test func exportsFlaggedFlowsWhenStopped() throws {
+        guard let nobody = getpwnam("nobody")?.pointee.pw_uid else {
+            Issue.record("no user nobody on this machine")
+            return
+        }
+        let parent = Lab.temporaryPath("-live-export")
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        chmod(parent, 0o755)
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let directory = parent + "/evidence"
+        // A UDP listener that never answers: from the client's side, datagrams into silence (udp-unanswered).
+        let port = UInt16.random(in: 42000...48000)
+        let listener = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0, "cannot bind 127.0.0.1:\(port)")
+        // A control on the same host that answers (udp-unanswered needs the host to answer something else).
+        let echoPort = port + 1
+        let echo = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(echo) }
+        var echoAddress = address
+        echoAddress.sin_port = echoPort.bigEndian
+        let echoBound = withUnsafePointer(to: &echoAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(echo, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(echoBound == 0, "cannot bind 127.0.0.1:\(echoPort)")
+        let running = try CLI.start([
+            "live", "-i", "lo", "--json", "--filter", "udp and (port \(port) or port \(echoPort))", "--export-pcap", directory,
+        ])
+        let pid = running.process.processIdentifier
+        defer { if running.process.isRunning { kill(pid, SIGKILL) } }
+        for _ in 0..<500 where running.process.isRunning && Self.uid(of: pid) != Int(nobody) { usleep(10_000) }
+        #expect(Self.uid(of: pid) == Int(nobody))
+        let spool = directory + "/.blockscope-live-\(pid).pcap"
+        #expect(FileManager.default.fileExists(atPath: spool), "the spool is open while capturing")
+        // The control: one datagram to the echo port, answered.
+        let control = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(control) }
+        let ping = Array("ping".utf8)
+        _ = withUnsafePointer(to: &echoAddress) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(control, ping, ping.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var peer = sockaddr_storage()
+        var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let received = withUnsafeMutablePointer(to: &peer) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(echo, &buffer, buffer.count, 0, $0, &peerLength) }
+        }
+        #expect(received == ping.count)
+        _ = withUnsafePointer(to: &peer) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(echo, ping, ping.count, 0, $0, peerLength) }
+        }
+        // One client socket (one flow), five datagrams over 3.6 s, into silence.
+        let client = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(client) }
+        for index in 0..<5 {
+            if index > 0 { usleep(900_000) }
+            let payload = Array("blockscope-export-\(index)".utf8)
+            _ = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(client, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        usleep(200_000)
+        kill(pid, SIGINT)
+        let result = running.finish()
+        // One flow called blocked, and one flow never concludes blocking: flagged without a conclusion (4).
+        #expect(result.status == 4, "a flow was called blocked: \(result.standardError)")
+        let verdicts = try CLI.objects(result.standardOutput).compactMap { ($0["verdict"] as? [String: Any])?["id"] as? String }
+        #expect(verdicts.sorted() == ["completed", "udp-unanswered"])
+        #expect(!FileManager.default.fileExists(atPath: spool), "the spool is removed at the end")
+        let exported = directory + "/udp-unanswered.pcap"
+        #expect(result.standardError.contains("exported 5 packets of 1 udp-unanswered flow(s) to \(exported)"), "\(result.standardError)")
+        let owner = try FileManager.default.attributesOfItem(atPath: directory)[.ownerAccountID] as? Int
+        #expect(owner == Int(nobody), "the directory live created belongs to the user it became")
+        let again = try CLI.run(["analyze", "--json", "--quiet", exported])
+        let flows = try CLI.objects(again.standardOutput).filter { $0["type"] as? String == "flow" }
+        #expect(flows.count == 1)
+        #expect(flows.first?["orig_pkts"] as? Int == 5)
+        #expect((flows.first?["verdict"] as? [String: Any])?["id"] as? String == "udp-unanswered")
+    }
+
+    /// An existing directory the unprivileged user cannot write is refused before anything is captured.
+    @Test func exportDirectoryNobodyCannotWriteIsRefused() throws {
+        let directory = Lab.temporaryPath("-live-export-root")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o755)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CLI.run(["live", "-i", "lo", "--duration", "1", "--export-pcap", directory], timeout: 20)
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("\(directory): not writable by the user live mode becomes"), "\(result.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty, "no spool left behind")
+    }
+
     @Test func durationAndCountStopTheCapture() throws {
         let start = Date()
         let result = try CLI.run(["live", "-i", "lo", "--quiet", "--filter", "udp and dst port 9", "--duration", "0.5"], timeout: 20)

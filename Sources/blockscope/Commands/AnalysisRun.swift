@@ -23,6 +23,11 @@ final class AnalysisRun {
     var files: [String] = []
     /// Every finished flow's verdict and service, across flows.
     private(set) var assessment: Assessment
+    /// `--export-pcap`: notes the flagged flows for the second pass.
+    var export: PcapExport?
+    /// Live `--export-pcap`: every frame is kept here until the end (see `PcapExport`).
+    var spool: PcapWriter?
+    private(set) var spoolFailures = 0
 
     /// Flows called blocked or throttled so far.
     private(set) var flagged = 0
@@ -60,6 +65,11 @@ final class AnalysisRun {
             tick?()
         }) { [self] frame, bytes in
             analyzer.process(bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength)
+            if let spool {
+                do { try spool.write(timestamp: frame.timestamp, originalLength: frame.originalLength, bytes: bytes) } catch {
+                    spoolFailures += 1
+                }
+            }
             if analyzer.flows.finishedCount != finishedSeen { writeFinished() }
             seen += 1
             if seen & 0x3ff == 0 {
@@ -86,6 +96,7 @@ final class AnalysisRun {
             flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address))
         assessment.add(AssessedFlow(flow: flow, verdict: verdict, service: service?.name))
         if verdict.isBlockingOrThrottling { flagged += 1 }
+        export?.note(flow, verdict)
         verdictCounts["\(verdict.verdictClass.rawValue)/\(verdict.id)", default: 0] += 1
         flowsWritten += 1
     }

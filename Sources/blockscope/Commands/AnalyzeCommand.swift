@@ -19,6 +19,13 @@ struct AnalyzeCommand: ParsableCommand {
     @OptionGroup var rules: RulesOption
     @OptionGroup var assessment: AssessmentOption
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write the packets of the flows called blocked or throttled to DIR, one pcap per verdict id.",
+            valueName: "DIR"))
+    var exportPcap: String?
+
     func run() throws {
         var status: Int32 = 0
         do {
@@ -27,6 +34,7 @@ struct AnalyzeCommand: ParsableCommand {
             let run = AnalysisRun(
                 options: output, classifier: try rules.classifier(), parameters: try assessment.parameters(), streaming: false)
             run.files = files
+            run.export = try exportPcap.map { try PcapExport(directory: $0) }
             for file in files {
                 let handle = try PcapHandle.openOffline(path: file)
                 defer { handle.close() }
@@ -35,6 +43,19 @@ struct AnalyzeCommand: ParsableCommand {
             }
             run.finish(quiet: output.quiet)
             status = run.exitStatus
+            if let export = run.export {
+                // The second pass: the same files, the same filter.
+                let handles = try files.map { file in
+                    let handle = try PcapHandle.openOffline(path: file)
+                    try handle.setFilter(filter.filter)
+                    return handle
+                }
+                defer { handles.forEach { $0.close() } }
+                let written = try export.write(handles)
+                if !output.quiet {
+                    Terminal.standardError.write(PcapExport.describe(written, flows: export.flows, directory: export.directory))
+                }
+            }
         } catch {
             throw Failure.exit(error)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import PacketCapture
 
 #if canImport(Glibc)
@@ -40,6 +41,14 @@ struct LiveCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep root privileges (not recommended).")
     var noDropPrivileges = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write the packets of the flows called blocked or throttled to DIR, one pcap per verdict id, when the capture "
+                + "stops (every packet is spooled in DIR until then).",
+            valueName: "DIR"))
+    var exportPcap: String?
+
     @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.")
     var count: Int?
 
@@ -62,10 +71,25 @@ struct LiveCommand: ParsableCommand {
                     bufferSize: bufferSize << 20, filter: filter.filter))
             defer { handle.close() }
             handle.installSignalHandlers()
+            let dropping = !noDropPrivileges && (getuid() == 0 || geteuid() == 0)
+            let export = try exportPcap.map { try PcapExport(directory: $0) }
+            let spool = try export.map { export in
+                try export.openSpool(
+                    linkType: handle.linkType ?? .ethernet, snaplen: snaplen,
+                    handingTo: dropping ? try PcapHandle.userIDs(user) : nil)
+            }
             if !noDropPrivileges { try PcapHandle.dropPrivileges(toUser: user) }
+            if let export, !FileManager.default.isWritableFile(atPath: export.directory) {
+                try? FileManager.default.removeItem(atPath: export.spoolPath)
+                throw Failure.usage(
+                    "\(export.directory): not writable by the user live mode becomes (\(user)); choose a directory it "
+                        + "can write, or a new one (created for it)")
+            }
             let run = AnalysisRun(
                 options: output, classifier: try rules.classifier(), parameters: try assessment.parameters(), streaming: true)
             run.files = []
+            run.export = export
+            run.spool = spool
             // libpcap wakes a blocked read on pcap_breakloop, so a timer on another thread ends an idle capture too.
             if let duration {
                 let breaker = handle.loopBreaker
@@ -74,6 +98,21 @@ struct LiveCommand: ParsableCommand {
             let summary = try run.read(handle, stopAfter: count)
             run.finish(statistics: summary.statistics ?? (try? handle.stats()), quiet: output.quiet)
             status = run.exitStatus
+            if let export, let spool {
+                try spool.close()
+                defer { try? FileManager.default.removeItem(atPath: export.spoolPath) }
+                let reader = try PcapHandle.openOffline(path: export.spoolPath)
+                reader.stopsOnSignal = false  // the signal stopped the capture, not this pass
+                defer { reader.close() }
+                let written = try export.write([reader])
+                if run.spoolFailures > 0 {
+                    Terminal.standardError.write(
+                        "blockscope: warning: \(run.spoolFailures) packet(s) could not be spooled for --export-pcap (disk full?)\n")
+                }
+                if !output.quiet {
+                    Terminal.standardError.write(PcapExport.describe(written, flows: export.flows, directory: export.directory))
+                }
+            }
         } catch {
             throw Failure.exit(error)
         }
