@@ -1,5 +1,6 @@
 import Blockscope
 import Rules
+import TestSupport
 import Testing
 import WireFormat
 
@@ -121,6 +122,18 @@ struct AssessmentTests {
         #expect(throws: RuleError(file: "f", line: 1, column: 1, message: "unknown parameter 'min_flow' (expected one of: attempt_gap, examples, likely_attempts, likely_span, max_destinations, min_flows)")) {
             _ = try AssessmentParameters.load(yaml: "min_flow: 3", file: "f")
         }
+    }
+
+    /// docs/OUTPUT.md shows the thresholds; they must be the built-in ones.
+    @Test func theDocumentedThresholdsAreTheBuiltInOnes() throws {
+        let text = try String(contentsOf: Lab.packageRoot.appendingPathComponent("docs/OUTPUT.md"), encoding: .utf8)
+        let start = try #require(text.range(of: "```yaml\nassessment:\n"))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let block = String(text[text.index(start.lowerBound, offsetBy: 8)..<end.lowerBound])
+        let documented = try AssessmentParameters.load(yaml: block, file: "docs/OUTPUT.md")
+        #expect(documented == (try AssessmentParameters.builtIn()))
+        #expect(documented.likelySpan == 120)
+        #expect(documented.attemptGap == 10)
     }
 
     // MARK: - What never counts
