@@ -208,18 +208,20 @@ def span(flows):
     return (max(f["end_ns"] for f in flows) - min(f["start_ns"] for f in flows)) / 1e9 if flows else 0.0
 
 
-def controls(group_flows, all_flows, service=None, destination=None):
+def controls(group_flows, all_flows, service=None, destination=None, excluding_own=False):
     failing = [f for f in group_flows if blocking(f) or failing_inconclusive(f)]
     failing_dst = {f["dst"] for f in failing}
     failing_triggers = {trigger(f) for f in failing}
     good = [f for f in all_flows if worked(f)]
     kinds = []
+    if not failing:
+        return kinds  # controls are what worked alongside failures
     same = [f for f in good if f["dst"] in failing_dst and trigger(f) not in failing_triggers
-            and not (service == FACETIME and f["service"] == FACETIME)]
+            and not (excluding_own and f["service"] == service)]
     if same:
         kinds.append("same-destination")
     if service is not None:
-        if service != FACETIME:
+        if not excluding_own:
             if {f["dst"] for f in good if f["service"] == service} - failing_dst:
                 kinds.append("same-service-elsewhere")
         if any(f["service"] not in (None, service) for f in good):
@@ -247,6 +249,8 @@ def conclude(group_flows, all_flows, service=None, destination=None):
                       and (worked(f) or f["verdict"] == "capture-truncated")]
         relays = [f for f in group_flows if f["proto"] == "udp" and f["verdict"] in UNANSWERED_UDP]
         if push_alive and len(relays) >= MIN_FLOWS:
+            # The push connection is part of the pattern: FaceTime's own flows are not controls here.
+            kinds = controls(group_flows, all_flows, service, destination, excluding_own=True)
             return "facetime-setup-blocked", "blocked", level(relays), kinds
     if len(blocked) >= MIN_FLOWS:
         counts = {}

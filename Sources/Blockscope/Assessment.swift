@@ -141,19 +141,23 @@ public struct Assessment: Sendable {
                 workedSameTrigger += count
             }
         }
-        let controls = self.controls(for: group)
-        var writer = AssessmentWriter(group: group, parameters: parameters, controls: controls)
+        var writer = AssessmentWriter(group: group, parameters: parameters, controls: controls(for: group, excludingOwnService: false))
+        if case .service(Self.faceTimeService) = group.key {
+            writer.patternControls = controls(for: group, excludingOwnService: true)
+        }
         writer.workedSameTrigger = workedSameTrigger
         return writer.result()
     }
 
-    /// What worked alongside the group's failures (for FaceTime, its own flows never count: the push connection is
-    /// part of the pattern, not a control).
-    private func controls(for group: AssessmentGroup) -> [AssessmentResult.Control] {
+    /// What worked alongside the group's failures. `excludingOwnService`: the service's own flows never count (for
+    /// `facetime-setup-blocked`, whose push connection is part of the pattern, not a control).
+    private func controls(for group: AssessmentGroup, excludingOwnService: Bool) -> [AssessmentResult.Control] {
         var controls: [AssessmentResult.Control] = []
+        // Controls are what worked alongside failures: a group where nothing failed has none.
+        guard group.blocking + group.failingInconclusive > 0 else { return controls }
         let ownService: String?
         if case .service(let name) = group.key { ownService = name } else { ownService = nil }
-        let isFaceTime = ownService == Self.faceTimeService
+        let isFaceTime = excludingOwnService
         // Same address, another trigger.
         var sameDestination = 0
         var sameExample: String?

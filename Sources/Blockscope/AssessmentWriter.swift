@@ -5,7 +5,10 @@ import WireFormat
 struct AssessmentWriter {
     let group: AssessmentGroup
     let parameters: AssessmentParameters
-    let controls: [AssessmentResult.Control]
+    /// What worked alongside (all kinds).
+    var controls: [AssessmentResult.Control]
+    /// FaceTime: the controls without the service's own flows, used for `facetime-setup-blocked`.
+    var patternControls: [AssessmentResult.Control]?
     /// Destination groups: flows with a failing trigger that worked at the same address (the mixed ratio).
     var workedSameTrigger = 0
 
@@ -23,6 +26,19 @@ struct AssessmentWriter {
     }
 
     func result() -> AssessmentResult {
+        var writer = self
+        // FaceTime's call-setup pattern is judged with controls other than FaceTime's own flows.
+        if let patternControls, faceTimePatternHolds { writer.controls = patternControls }
+        return writer.conclude()
+    }
+
+    /// The push connection is alive and enough relay/media flows went unanswered.
+    private var faceTimePatternHolds: Bool {
+        guard case .service(let name) = group.key, name == Assessment.faceTimeService else { return false }
+        return group.pushAlive > 0 && group.relayUnanswered >= parameters.minimumFlows
+    }
+
+    private func conclude() -> AssessmentResult {
         var evidence: [String] = []
         let conclusion: String
         let conclusionClass: VerdictClass
@@ -78,6 +94,15 @@ struct AssessmentWriter {
                 + Self.describe(first)
             evidence.append(looked + "; one flow never concludes blocking")
             numbers = "one \(first.verdictID) flow, and one flow never concludes blocking; " + controlWords
+        } else if group.failingInconclusive == 1, group.blocking == 0, let first = group.firstFailure {
+            conclusion = "inconclusive"
+            conclusionClass = .inconclusive
+            level = .low
+            headline = "inconclusive"
+            evidence.append(
+                "one flow looked like \(first.verdictID) (\(Self.lowerFirst(group.firstFailureTitle ?? first.verdictID))), without "
+                    + "what the rules need to call it blocked: " + Self.describe(first))
+            numbers = "one \(first.verdictID) flow, without the marks of blocking; " + controlWords
         } else if group.failingInconclusive > 0 || group.blocking > 0 {
             conclusion = "inconclusive"
             conclusionClass = .inconclusive
@@ -122,8 +147,7 @@ struct AssessmentWriter {
     /// `facetime-setup-blocked` when the push connection is alive and at least `min_flows` relay/media flows went
     /// unanswered; nil otherwise (the generic rules then apply).
     private func faceTimeConclusion() -> (likely: Bool, evidence: [String])? {
-        guard case .service(let name) = group.key, name == Assessment.faceTimeService else { return nil }
-        guard group.pushAlive > 0, group.relayUnanswered >= parameters.minimumFlows else { return nil }
+        guard faceTimePatternHolds else { return nil }
         let attempts = group.relayAttempts.count
         let span = group.relaySpan.seconds
         let likely = attempts >= parameters.likelyAttempts && span >= parameters.likelySpan && !controls.isEmpty

@@ -89,7 +89,13 @@ enum FlowStory {
             }
             if side.resetBurst > 1 { marks.append("\(side.resetBurst) RSTs within 10 ms") }
             if reset.identificationUnlikeEarlier == true { marks.append("IP-ID unlike the sender's") }
-            if !marks.isEmpty { text += " — marks of injection: " + marks.joined(separator: "; ") }
+            // One oddity alone (an IP-ID, a TTL) is what load balancers and CDNs produce too: said, not called injection.
+            let timing = marks.contains { $0.hasPrefix("sooner") }
+            if marks.count >= 2 || timing {
+                text += " — marks of injection: " + marks.joined(separator: "; ")
+            } else if let mark = marks.first {
+                text += " (\(mark))"
+            }
             lines.append(text)
         }
         return lines
