@@ -81,7 +81,7 @@ final class AnalysisRun {
             report.writeFlowHeader()
         }
         let verdict = report.write(
-            flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address))
+            flow, in: analyzer.flows)
         if verdict.isBlockingOrThrottling { flagged += 1 }
         export?.note(flow, verdict)
         verdictCounts["\(verdict.verdictClass.rawValue)/\(verdict.id)", default: 0] += 1

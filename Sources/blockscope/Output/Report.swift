@@ -23,8 +23,8 @@ struct Report {
 
     /// Writes the flow's record with its verdict; returns the verdict.
     @discardableResult
-    func write(_ flow: Flow, responderAnsweredElsewhere: Bool) -> Verdict {
-        let context = classifier.context(for: flow, responderAnsweredElsewhere: responderAnsweredElsewhere)
+    func write(_ flow: Flow, in table: FlowTable) -> Verdict {
+        let context = classifier.context(for: flow, in: table)
         let verdict = classifier.verdict(for: context)
         let endReason = flow.endReason ?? .captureEnd
         if json {
