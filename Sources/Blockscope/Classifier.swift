@@ -1,17 +1,23 @@
 import FlowTracking
 import Rules
+import WireFormat
 
 /// What rules read: the finished flow, and what the rest of the capture says about it.
 public struct FlowContext: Sendable {
     public var flow: Flow
     /// The responder's address answered in another flow seen so far (the host is reachable: a control).
     public var responderAnsweredElsewhere: Bool
+    /// When the responder's address last answered in another flow (packet time), if it did.
+    public var responderLastAnswered: Timestamp?
     /// The flow's service from the catalogue, with its role and why.
     public var service: ServiceMatch?
 
-    public init(flow: Flow, responderAnsweredElsewhere: Bool, service: ServiceMatch? = nil) {
+    public init(
+        flow: Flow, responderAnsweredElsewhere: Bool, responderLastAnswered: Timestamp? = nil, service: ServiceMatch? = nil
+    ) {
         self.flow = flow
         self.responderAnsweredElsewhere = responderAnsweredElsewhere
+        self.responderLastAnswered = responderLastAnswered
         self.service = service
     }
 }
@@ -57,6 +63,14 @@ public struct Classifier: Sendable {
     /// What rules read about `flow`: the flow, its service, and whether its responder answered elsewhere.
     public func context(for flow: Flow, responderAnsweredElsewhere: Bool) -> FlowContext {
         FlowContext(flow: flow, responderAnsweredElsewhere: responderAnsweredElsewhere, service: service(for: flow))
+    }
+
+    /// What rules read about `flow`, with what `table` knows of the rest of the capture (same-host controls).
+    public func context(for flow: Flow, in table: FlowTable) -> FlowContext {
+        let lastAnswer = table.lastAnswer(from: flow.responder.address)
+        return FlowContext(
+            flow: flow, responderAnsweredElsewhere: lastAnswer != nil, responderLastAnswered: lastAnswer,
+            service: service(for: flow))
     }
 
     /// The flow's service from the catalogue.

@@ -4,8 +4,11 @@ public enum DefaultRules {
     public static let yaml = """
 # Blockscope's default rules (blocking taxonomy of DESIGN.md; numbers from research/blocking-taxonomy.md §6).
 # The first rule whose `when` holds decides a flow's verdict; the last one matches everything.
-# Unanswered UDP (STUN, QUIC, media) is only called blocked when the same host answered in another flow seen
-# before (resp_host_answered): one-way captures, asymmetric routes and dead hosts look unanswered too.
+# Unanswered UDP (STUN, QUIC, media) is only called blocked when the same host answered in another flow within
+# the ten minutes before (resp_host_answered_ago): one-way captures, asymmetric routes and dead hosts look
+# unanswered too, and an answer days earlier says nothing about the host now.
+# Silence is never called blocking when the responder is a loopback, private or link-local address (resp_local):
+# no censor sits between neighbours.
 rules:
   # Never call a flow blocked when the capture missed its start.
   - id: capture-truncated
@@ -30,7 +33,9 @@ rules:
     title: SYN retransmitted with no SYN-ACK, RST or ICMP error
     class: blocked
     confidence: medium
-    when: proto == "tcp" and syns >= 3 and not synack_seen and resp_pkts == 0 and duration >= 3s and icmp_errors == 0
+    when: >-
+      proto == "tcp" and syns >= 3 and not synack_seen and resp_pkts == 0 and duration >= 3s and icmp_errors == 0
+      and not resp_local
 
   - id: tls-hello-rst
     title: RST right after the ClientHello, with the marks of injection (TTL, timing or burst)
@@ -53,7 +58,7 @@ rules:
     confidence: medium
     when: >-
       request_sent and not request_acked and request_sends >= 3 and resp_data_bytes == 0B
-      and silence_after_resp >= max(1s, 5 * rtt)
+      and silence_after_resp >= max(1s, 5 * rtt) and not resp_local
 
   - id: tls-hello-fin
     title: The responder closed the connection right after the ClientHello, without a ServerHello
@@ -77,6 +82,7 @@ rules:
       proto == "tcp" and resp_bytes_before_stall >= 8KiB and resp_bytes_before_stall <= 32KiB
       and resp_fins == 0 and resp_rsts == 0
       and silence_after_resp >= max(3s, 10 * rtt) and orig_packets_after_resp >= 1 and orig_unacked_bytes > 0B
+      and not resp_local
 
   - id: tcp-midstream-rst
     title: RST in the middle of the transfer, with the marks of injection
@@ -107,24 +113,28 @@ rules:
     title: QUIC Initials repeated with no answer from the server
     class: blocked
     confidence: medium
-    when: quic_initials_before_reply >= 2 and resp_pkts == 0 and duration >= 1s and resp_host_answered
+    when: >-
+      quic_initials_before_reply >= 2 and resp_pkts == 0 and duration >= 1s and resp_host_answered_ago <= 10min
+      and not resp_local
 
   - id: stun-unanswered
     title: STUN requests repeated with no response
     class: blocked
     confidence: medium
-    when: stun_requests >= 3 and stun_responses == 0 and resp_pkts == 0 and duration >= 2s and resp_host_answered
+    when: >-
+      stun_requests >= 3 and stun_responses == 0 and resp_pkts == 0 and duration >= 2s
+      and resp_host_answered_ago <= 10min and not resp_local
 
   - id: stun-unanswered-unconfirmed
     verdict: stun-unanswered
-    title: STUN requests repeated with no response, and no sign the host answers anything else
+    title: STUN requests repeated with no response, and no sign the host answers anything else now
     class: inconclusive
     confidence: low
     when: stun_requests >= 3 and stun_responses == 0 and resp_pkts == 0 and duration >= 2s
 
   - id: quic-initial-timeout-unconfirmed
     verdict: quic-initial-timeout
-    title: QUIC Initials repeated with no answer, and no sign the host answers anything else
+    title: QUIC Initials repeated with no answer, and no sign the host answers anything else now
     class: inconclusive
     confidence: low
     when: quic_initials_before_reply >= 2 and resp_pkts == 0 and duration >= 1s
@@ -135,7 +145,7 @@ rules:
     confidence: medium
     when: >-
       rtp_orig > 0 and rtp_resp > 0 and resp_active >= 1s and silence_after_resp >= 3s
-      and orig_packets_after_resp >= 10
+      and orig_packets_after_resp >= 10 and not resp_local
 
   - id: udp-unanswered
     title: Datagrams sent for seconds, nothing came back
@@ -143,11 +153,11 @@ rules:
     confidence: low
     when: >-
       proto == "udp" and resp_pkts == 0 and orig_pkts >= 4 and duration >= 3s and stun_requests == 0
-      and quic_initials_before_reply == 0 and resp_host_answered
+      and quic_initials_before_reply == 0 and resp_host_answered_ago <= 10min and not resp_local
 
   - id: udp-unanswered-unconfirmed
     verdict: udp-unanswered
-    title: Datagrams sent for seconds, nothing came back, and no sign the host answers anything else
+    title: Datagrams sent for seconds, nothing came back, and no sign the host answers anything else now
     class: inconclusive
     confidence: low
     when: >-

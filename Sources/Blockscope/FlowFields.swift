@@ -124,6 +124,13 @@ enum FlowFields {
         registry.add("service_role", .string, "what the flow is to its service (push, signalling, relay, media, web, ...), or null") {
             $0.service?.role.map(Value.string) ?? .null
         }
+        registry.add("resp_host_answered_ago", .duration, "first packet of this flow − the responder address's latest answer in another flow (0 when that came later), or null when it never answered") {
+            guard let last = $0.responderLastAnswered else { return .null }
+            return seconds(max(0, $0.flow.firstSeen.nanoseconds(since: last)))
+        }
+        registry.add("resp_local", .boolean, "the responder's address is loopback, private (RFC 1918), shared (RFC 6598), link-local or unique-local: no censor sits on that path") {
+            .boolean(isLocal($0.flow.responder.address))
+        }
         registry.add("client_hello", .boolean, "a TLS, QUIC or DTLS ClientHello was seen in this flow") {
             .boolean($0.flow.applicationFacts.clientHello != nil)
         }
@@ -132,6 +139,18 @@ enum FlowFields {
         }
         return registry
     }()
+
+    /// Loopback, private (RFC 1918), shared (RFC 6598), link-local (RFC 3927, RFC 4291) and unique-local
+    /// (RFC 4193) addresses, and the unspecified ones; IPv4-mapped IPv6 addresses by their IPv4 part.
+    static func isLocal(_ address: IPAddress) -> Bool {
+        let mapped = address.isIPv6 && address.high == 0 && address.low >> 32 == 0xFFFF
+        if !address.isIPv6 || mapped {
+            let v = UInt32(truncatingIfNeeded: address.low)
+            return v >> 24 == 10 || v >> 24 == 127 || v >> 24 == 0 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8
+                || v >> 16 == 0xA9FE || v >> 22 == 0x191
+        }
+        return (address.high == 0 && address.low <= 1) || address.high >> 54 == 0x3FA || address.high >> 57 == 0x7E
+    }
 
     /// Registers fields read from the flow alone.
     struct FlowRegistry {

@@ -32,13 +32,16 @@ public final class FlowTable {
     public private(set) var finishedCount = 0
     public private(set) var evictedCount = 0
     private var lastSweep: Timestamp?
-    /// Addresses that answered in some flow (sent at least one packet as its responder), bounded: the
-    /// `resp_host_answered` fact (a same-host control) for flows that got no answer.
-    private var answeringHosts: Set<IPAddress> = []
+    /// Addresses that answered in some flow (sent at least one packet as its responder), with the time of their
+    /// latest answer, bounded: the `resp_host_answered` facts (a same-host control) for flows that got no answer.
+    private var answeringHosts: [IPAddress: Timestamp] = [:]
     static let maximumAnsweringHosts = 65536
 
     /// Whether `address` answered as the responder of any flow seen so far.
-    public func hasAnswered(_ address: IPAddress) -> Bool { answeringHosts.contains(address) }
+    public func hasAnswered(_ address: IPAddress) -> Bool { answeringHosts[address] != nil }
+
+    /// When `address` last answered as the responder of a flow, if it did (packet time).
+    public func lastAnswer(from address: IPAddress) -> Timestamp? { answeringHosts[address] }
 
     public init(maximumFlows: Int = 1_000_000, timeouts: Timeouts = Timeouts()) {
         self.maximumFlows = max(1, maximumFlows)
@@ -75,7 +78,9 @@ public final class FlowTable {
                 }
                 let fromOriginator = source == flows[position].originator
                 flows[position].add(summary, payload: payload, fromOriginator: fromOriginator, events: &events)
-                if !fromOriginator, answeringHosts.count < Self.maximumAnsweringHosts { answeringHosts.insert(source.address) }
+                if !fromOriginator, answeringHosts.count < Self.maximumAnsweringHosts || answeringHosts[source.address] != nil {
+                    answeringHosts[source.address] = summary.timestamp
+                }
                 return
             }
         }

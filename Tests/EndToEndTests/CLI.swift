@@ -64,10 +64,16 @@ enum CLI {
         }
     }
 
-    static func start(_ arguments: [String]) throws -> Running {
+    /// Starts the binary; with `prefix` (e.g. `ip netns exec NS`), through that command, which execs it.
+    static func start(_ arguments: [String], prefix: [String] = []) throws -> Running {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if prefix.isEmpty {
+            process.executableURL = binary
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = prefix + [binary.path] + arguments
+        }
         process.currentDirectoryURL = Lab.packageRoot
         let output = Pipe()
         let error = Pipe()

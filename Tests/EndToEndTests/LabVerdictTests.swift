@@ -58,7 +58,7 @@ struct LabVerdictTests {
                     continue
                 }
                 let verdict = classifier.verdict(
-                    for: classifier.context(for: flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address)))
+                    for: classifier.context(for: flow, in: analyzer.flows))
                 checked += 1
                 let label = "\(scenario) \(expected.label ?? "")"
                 if verdict.id == want.verdict, verdict.verdictClass.rawValue == want.class {

@@ -188,81 +188,67 @@ struct LiveCommandTests {
         #expect(text.contains("live capture needs root or CAP_NET_RAW"), "\(text)")
     }
 
+    /// Runs `arguments` to completion; returns its status (for `ip` and the traffic generator).
+    static func system(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// `live --export-pcap DIR`: packets are spooled (the spool and the new directory handed to nobody before
     /// root is dropped), and on SIGINT the flagged flow's packets land in DIR/<verdict>.pcap and the spool is gone.
+    /// Silence from loopback is never called blocking, so the test makes a network namespace of its own with
+    /// documentation addresses on its loopback (192.0.2.7 the client, 198.51.100.7 the server) and runs both the
+    /// capture and the traffic inside it.
     @Test func exportsFlaggedFlowsWhenStopped() throws {
         guard let nobody = getpwnam("nobody")?.pointee.pw_uid else {
             Issue.record("no user nobody on this machine")
             return
+        }
+        let namespace = "bs-export-\(getpid())"
+        try #require(try Self.system(["ip", "netns", "add", namespace]) == 0, "ip netns add (iproute2) is needed")
+        defer { _ = try? Self.system(["ip", "netns", "delete", namespace]) }
+        for command in [
+            ["ip", "-n", namespace, "link", "set", "lo", "up"],
+            ["ip", "-n", namespace, "addr", "add", "192.0.2.7/32", "dev", "lo"],
+            ["ip", "-n", namespace, "addr", "add", "198.51.100.7/32", "dev", "lo"],
+        ] {
+            try #require(try Self.system(command) == 0, "\(command.joined(separator: " "))")
         }
         let parent = Lab.temporaryPath("-live-export")
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         chmod(parent, 0o755)
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let directory = parent + "/evidence"
-        // A UDP listener that never answers: from the client's side, datagrams into silence (udp-unanswered).
-        let port = UInt16.random(in: 42000...48000)
-        let listener = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0, "cannot bind 127.0.0.1:\(port)")
-        // A control on the same host that answers (udp-unanswered needs the host to answer something else).
-        let echoPort = port + 1
-        let echo = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(echo) }
-        var echoAddress = address
-        echoAddress.sin_port = echoPort.bigEndian
-        let echoBound = withUnsafePointer(to: &echoAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(echo, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(echoBound == 0, "cannot bind 127.0.0.1:\(echoPort)")
-        let running = try CLI.start([
-            "live", "-i", "lo", "--json", "--filter", "udp and (port \(port) or port \(echoPort))", "--export-pcap", directory,
-        ])
+        let running = try CLI.start(
+            ["live", "-i", "lo", "--json", "--filter", "udp and host 198.51.100.7", "--export-pcap", directory],
+            prefix: ["ip", "netns", "exec", namespace])
         let pid = running.process.processIdentifier
         defer { if running.process.isRunning { kill(pid, SIGKILL) } }
         for _ in 0..<500 where running.process.isRunning && Self.uid(of: pid) != Int(nobody) { usleep(10_000) }
         #expect(Self.uid(of: pid) == Int(nobody))
         let spool = directory + "/.blockscope-live-\(pid).pcap"
         #expect(FileManager.default.fileExists(atPath: spool), "the spool is open while capturing")
-        // The control: one datagram to the echo port, answered.
-        let control = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(control) }
-        let ping = Array("ping".utf8)
-        _ = withUnsafePointer(to: &echoAddress) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(control, ping, ping.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        var peer = sockaddr_storage()
-        var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let received = withUnsafeMutablePointer(to: &peer) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(echo, &buffer, buffer.count, 0, $0, &peerLength) }
-        }
-        #expect(received == ping.count)
-        _ = withUnsafePointer(to: &peer) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(echo, ping, ping.count, 0, $0, peerLength) }
-        }
-        // One client socket (one flow), five datagrams over 3.6 s, into silence.
-        let client = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(client) }
-        for index in 0..<5 {
-            if index > 0 { usleep(900_000) }
-            let payload = Array("blockscope-export-\(index)".utf8)
-            _ = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(client, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-        usleep(200_000)
+        // A control the server answers (an echo on port 7000), then five datagrams over 3.6 s into silence (a
+        // listener on port 7001 that never answers): udp-unanswered, with the same host answering alongside.
+        let traffic = """
+            import socket, time
+            echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); echo.bind(("198.51.100.7", 7000))
+            sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); sink.bind(("198.51.100.7", 7001))
+            control = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); control.bind(("192.0.2.7", 0))
+            control.sendto(b"ping", ("198.51.100.7", 7000)); data, peer = echo.recvfrom(64); echo.sendto(data, peer)
+            control.recvfrom(64)
+            client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); client.bind(("192.0.2.7", 0))
+            for index in range(5):
+                if index: time.sleep(0.9)
+                client.sendto(b"blockscope-export-%d" % index, ("198.51.100.7", 7001))
+            time.sleep(0.2)
+            """
+        #expect(try Self.system(["ip", "netns", "exec", namespace, "python3", "-c", traffic]) == 0)
         kill(pid, SIGINT)
         let result = running.finish()
         // One flow called blocked, and one flow never concludes blocking: flagged without a conclusion (4).
@@ -278,7 +264,10 @@ struct LiveCommandTests {
         let flows = try CLI.objects(again.standardOutput).filter { $0["type"] as? String == "flow" }
         #expect(flows.count == 1)
         #expect(flows.first?["orig_pkts"] as? Int == 5)
+        // Alone, without its control, the flow is no longer called blocked: the export keeps the evidence, and
+        // the verdict says what the evidence alone supports.
         #expect((flows.first?["verdict"] as? [String: Any])?["id"] as? String == "udp-unanswered")
+        #expect((flows.first?["verdict"] as? [String: Any])?["class"] as? String == "inconclusive")
     }
 
     /// An existing directory the unprivileged user cannot write is refused before anything is captured.

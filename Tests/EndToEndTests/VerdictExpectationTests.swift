@@ -27,7 +27,7 @@ struct VerdictExpectationTests {
             for flow in analyzer.finish() {
                 flows += 1
                 let verdict = classifier.verdict(
-                    for: classifier.context(for: flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address)))
+                    for: classifier.context(for: flow, in: analyzer.flows))
                 if verdict.isBlockingOrThrottling { flagged["\(file)\t\(verdict.id)", default: 0] += 1 }
             }
         }

@@ -92,8 +92,7 @@ final class AnalysisRun {
     }
 
     private func write(_ flow: Flow) {
-        let (verdict, service) = report.write(
-            flow, responderAnsweredElsewhere: analyzer.flows.hasAnswered(flow.responder.address))
+        let (verdict, service) = report.write(flow, in: analyzer.flows)
         assessment.add(AssessedFlow(flow: flow, verdict: verdict, service: service?.name))
         if verdict.isBlockingOrThrottling { flagged += 1 }
         export?.note(flow, verdict)

@@ -50,8 +50,8 @@ final class Report {
     /// Judges the flow, writes (JSON, live text) or keeps (text from files) what the report says of it; returns the
     /// verdict and the flow's catalogue service.
     @discardableResult
-    func write(_ flow: Flow, responderAnsweredElsewhere: Bool) -> (verdict: Verdict, service: ServiceMatch?) {
-        let context = classifier.context(for: flow, responderAnsweredElsewhere: responderAnsweredElsewhere)
+    func write(_ flow: Flow, in table: FlowTable) -> (verdict: Verdict, service: ServiceMatch?) {
+        let context = classifier.context(for: flow, in: table)
         let verdict = classifier.verdict(for: context)
         let result = (verdict: verdict, service: context.service)
         if json {
