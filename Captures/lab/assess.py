@@ -190,6 +190,11 @@ def failing_inconclusive(f):
     return f["cls"] == "inconclusive" and f["verdict"] not in UNINFORMATIVE
 
 
+def muted(f):
+    """`server-silent`: acknowledged, never answered (tls-hello-muted when another name answers on the address)."""
+    return f["verdict"] == "server-silent"
+
+
 def worked(f):
     """Benign and data came back (a refused port or a silent server is neutral, not a success)."""
     return f["cls"] == "benign" and f["resp_payload"] > 0
@@ -209,7 +214,7 @@ def span(flows):
 
 
 def controls(group_flows, all_flows, service=None, destination=None, excluding_own=False):
-    failing = [f for f in group_flows if blocking(f) or failing_inconclusive(f)]
+    failing = [f for f in group_flows if blocking(f) or failing_inconclusive(f) or muted(f)]
     failing_dst = {f["dst"] for f in failing}
     failing_triggers = {trigger(f) for f in failing}
     good = [f for f in all_flows if worked(f)]
@@ -259,7 +264,10 @@ def conclude(group_flows, all_flows, service=None, destination=None):
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         cls = next(f["cls"] for f in blocked if f["verdict"] == top)
         return top, cls, level(blocked), kinds
-    if blocked or failing:
+    silent = [f for f in group_flows if muted(f)]
+    if not blocked and len(silent) >= MIN_FLOWS and "same-destination" in kinds:
+        return "tls-hello-muted", "blocked", level(silent), kinds
+    if blocked or failing or silent:
         return "inconclusive", "inconclusive", "low", kinds
     if good:
         return "not-blocked", "benign", "likely" if len(good) >= MIN_FLOWS else "low", kinds
@@ -279,7 +287,7 @@ def assess(flows):
                             confidence=confidence, controls=kinds))
     destinations = []
     for f in flows:
-        if f["service"] is None and (blocking(f) or failing_inconclusive(f)) and f["dst"] not in destinations:
+        if f["service"] is None and (blocking(f) or failing_inconclusive(f) or muted(f)) and f["dst"] not in destinations:
             destinations.append(f["dst"])
     for d in destinations:
         group = [f for f in flows if f["service"] is None and f["dst"] == d]

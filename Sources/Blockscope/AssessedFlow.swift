@@ -70,6 +70,10 @@ public struct AssessedFlow: Sendable {
     /// client that gave up) are neutral: neither evidence of blocking nor a success, nor a control.
     var worked: Bool { verdictClass == .benign && responderPayloadBytes > 0 }
 
+    /// The rules' `server-silent`: the request was acknowledged and never answered. Alone that is a silent server;
+    /// with another name answering on the same address it is the `tls-hello-muted` pattern (the assessment decides).
+    var looksMuted: Bool { verdictID == "server-silent" }
+
     /// Benign, but nothing came back: counted, and nothing more.
     var isNeutral: Bool { verdictClass == .benign && responderPayloadBytes == 0 }
 

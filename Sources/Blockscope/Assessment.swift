@@ -63,7 +63,7 @@ public struct Assessment: Sendable {
             services[service]?.add(flow, isFaceTime: service == Self.faceTimeService)
             return
         }
-        let failing = flow.isBlocking || flow.isFailingInconclusive
+        let failing = flow.isBlocking || flow.isFailingInconclusive || flow.looksMuted
         if destinations[flow.destination] == nil {
             guard failing else {
                 if !flow.worked { recordUninformative(flow) }
@@ -154,7 +154,7 @@ public struct Assessment: Sendable {
     private func controls(for group: AssessmentGroup, excludingOwnService: Bool) -> [AssessmentResult.Control] {
         var controls: [AssessmentResult.Control] = []
         // Controls are what worked alongside failures: a group where nothing failed has none.
-        guard group.blocking + group.failingInconclusive > 0 else { return controls }
+        guard group.blocking + group.failingInconclusive + group.muted > 0 else { return controls }
         let ownService: String?
         if case .service(let name) = group.key { ownService = name } else { ownService = nil }
         let isFaceTime = excludingOwnService

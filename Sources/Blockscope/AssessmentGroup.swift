@@ -82,6 +82,10 @@ struct AssessmentGroup: Sendable {
     var failingInconclusive = 0
     var worked = 0
     var neutral = 0
+    /// `server-silent` flows (also counted as neutral) and their spread: `tls-hello-muted` with a same-address control.
+    var muted = 0
+    var mutedSpan = TimeSpan()
+    var mutedAttempts: AttemptClock
     var uninformative = 0
     /// Where and how the failures happened (for controls).
     var failingDestinations = SmallSet<IPAddress>(limit: 16)
@@ -108,6 +112,7 @@ struct AssessmentGroup: Sendable {
     init(key: Key, parameters: AssessmentParameters) {
         self.key = key
         blockingAttempts = AttemptClock(gap: parameters.attemptGap)
+        mutedAttempts = AttemptClock(gap: parameters.attemptGap)
         relayAttempts = AttemptClock(gap: parameters.attemptGap)
         exampleLimit = parameters.examples
     }
@@ -138,10 +143,15 @@ struct AssessmentGroup: Sendable {
             workingDestinations.insert(flow.destination)
         } else if flow.isNeutral {
             neutral += 1
+            if flow.looksMuted {
+                muted += 1
+                mutedSpan.add(start: flow.start, end: flow.end)
+                mutedAttempts.add(flow.start)
+            }
         } else {
             uninformative += 1
         }
-        if flow.isBlocking || flow.isFailingInconclusive {
+        if flow.isBlocking || flow.isFailingInconclusive || flow.looksMuted {
             failingDestinations.insert(flow.destination)
             failingTriggers.insert(flow.trigger)
             if firstFailure.map({ flow.start < $0.start }) ?? true {

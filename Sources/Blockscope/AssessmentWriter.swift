@@ -47,8 +47,8 @@ struct AssessmentWriter {
         var numbers: String
 
         evidence.append("\(Self.plural(group.flows, "flow")): " + sortedCounts.map { "\($0.id) \($0.count)" }.joined(separator: ", "))
-        if group.neutral > 0 {
-            evidence.append("\(Self.plural(group.neutral, "flow")) neither failed nor got data back (refused, silent server, client abort): "
+        if group.neutral > group.muted {
+            evidence.append("\(Self.plural(group.neutral - group.muted, "flow")) neither failed nor got data back (refused, silent server, client abort): "
                 + "not evidence either way")
         }
         if group.uninformative > 0 {
@@ -85,6 +85,23 @@ struct AssessmentWriter {
                 evidence.append(mixed)
                 numbers += "; some flows with the same trigger worked (probabilistic blocking?)"
             }
+        } else if group.blocking == 0, group.muted >= parameters.minimumFlows, hasSameDestinationControl {
+            // Acknowledged and never answered, while another name answered on the same address: the server is up and
+            // answers others — research §4.3 `tls-response-muted`.
+            conclusion = "tls-hello-muted"
+            conclusionClass = .blocked
+            let attempts = group.mutedAttempts.count
+            let span = group.mutedSpan.seconds
+            let likely = attempts >= parameters.likelyAttempts && span >= parameters.likelySpan
+            level = likely ? .likely : .suspected
+            headline = "requests acknowledged and never answered, while another name answered on the same address"
+            evidence.append(
+                "\(group.muted) of \(group.flows - group.uninformative) flows were acknowledged by the server and never answered "
+                    + "(server-silent), while another name or protocol worked on the same address: a server that answers "
+                    + "others but not these")
+            evidence.append(spreadLine(attempts: attempts, span: span, likely: likely))
+            numbers = "\(group.muted) of \(group.flows - group.uninformative) flows muted, in \(Self.plural(attempts, "attempt")) over "
+                + "\(Self.duration(span)); " + controlWords
         } else if group.blocking == 1, let first = group.firstFailure {
             conclusion = "inconclusive"
             conclusionClass = .inconclusive
@@ -94,7 +111,7 @@ struct AssessmentWriter {
                 + Self.describe(first)
             evidence.append(looked + "; one flow never concludes blocking")
             numbers = "one \(first.verdictID) flow, and one flow never concludes blocking; " + controlWords
-        } else if group.failingInconclusive == 1, group.blocking == 0, let first = group.firstFailure {
+        } else if group.failingInconclusive + group.muted == 1, group.blocking == 0, let first = group.firstFailure {
             conclusion = "inconclusive"
             conclusionClass = .inconclusive
             level = .low
@@ -103,16 +120,22 @@ struct AssessmentWriter {
                 "one flow looked like \(first.verdictID) (\(Self.lowerFirst(group.firstFailureTitle ?? first.verdictID))), without "
                     + "what the rules need to call it blocked: " + Self.describe(first))
             numbers = "one \(first.verdictID) flow, without the marks of blocking; " + controlWords
-        } else if group.failingInconclusive > 0 || group.blocking > 0 {
+        } else if group.failingInconclusive > 0 || group.blocking > 0 || group.muted > 0 {
             conclusion = "inconclusive"
             conclusionClass = .inconclusive
             level = .low
             headline = "inconclusive"
-            let ids = sortedCounts.filter { group.classes[$0.id] == .inconclusive && !AssessedFlow.uninformative.contains($0.id) }
+            let ids = sortedCounts.filter {
+                (group.classes[$0.id] == .inconclusive && !AssessedFlow.uninformative.contains($0.id)) || $0.id == "server-silent"
+            }
+            let failed = group.failingInconclusive + group.muted
             evidence.append(
-                "\(Self.plural(group.failingInconclusive, "flow")) failed without the marks of blocking ("
+                "\(Self.plural(failed, "flow")) failed without the marks of blocking ("
                     + ids.map { "\($0.id) \($0.count)" }.joined(separator: ", ") + ")")
-            numbers = "\(Self.plural(group.failingInconclusive, "flow")) failed without the marks of blocking"
+            if group.muted > 0 {
+                evidence.append("no other name worked on the same address: a silent server looks the same as a muted reply")
+            }
+            numbers = "\(Self.plural(failed, "flow")) failed without the marks of blocking"
             if group.pushFailed > 0 { evidence.append("the push connection failed too (\(Self.plural(group.pushFailed, "flow")))") }
         } else if group.worked > 0 {
             conclusion = "not-blocked"
@@ -127,8 +150,8 @@ struct AssessmentWriter {
             headline = "inconclusive"
             numbers = "no flow failed, and none got data back"
         }
-        if group.blocking > 0 || group.failingInconclusive > 0 {
-            if group.blocking + group.failingInconclusive > 1 {
+        if group.blocking > 0 || group.failingInconclusive > 0 || group.muted > 0 {
+            if group.blocking + group.failingInconclusive + group.muted > 1 {
                 for example in group.examples { evidence.append("e.g. " + Self.describe(example)) }
             }
             evidence += controls.map { "control (\($0.kind.rawValue)): \($0.example) worked" + ($0.flows > 1 ? " (\($0.flows) flows)" : "") }
@@ -141,6 +164,8 @@ struct AssessmentWriter {
             evidence: evidence,
             summary: "\(label): \(headline)" + (conclusion == "inconclusive" ? "" : " (\(level.rawValue))") + " — \(numbers)")
     }
+
+    private var hasSameDestinationControl: Bool { controls.contains { $0.kind == .sameDestination } }
 
     // MARK: - FaceTime
 

@@ -158,18 +158,37 @@ struct AssessmentTests {
         #expect(result.evidence.contains { $0.hasPrefix("3 flows failed without the marks of blocking (stun-unanswered 3)") })
     }
 
-    /// A refused port or a silent server is benign for the flow, but no success: not a control, not "not blocked".
+    /// A refused port or a client that gave up is benign for the flow, but no success: not a control, not "not blocked".
     @Test func benignFlowsWithoutDataAreNeitherControlsNorSuccesses() throws {
         let flows = [
             Self.flow(at: 0, name: "facetime.apple.com", verdict: "tls-hello-rst", .blocked),
             Self.flow(at: 1, to: "203.0.113.2", port: 8443, verdict: "tcp-refused", .benign),
-            Self.flow(at: 2, to: "203.0.113.3", name: "www.example.com", service: "Example", verdict: "server-silent", .benign),
+            Self.flow(at: 2, to: "203.0.113.3", name: "www.example.com", service: "Example", verdict: "client-abort", .benign),
         ]
         let results = try Self.assess(flows)
         #expect(try Self.only(results, "198.51.100.2").controls.isEmpty)
         let silent = try Self.only(results, "Example")
         #expect(silent.conclusion == "inconclusive")
         #expect(silent.evidence.contains("1 flow neither failed nor got data back (refused, silent server, client abort): not evidence either way"))
+    }
+
+    /// ClientHellos acknowledged and never answered while another name answers on the same address: the server is up
+    /// and answers others, so the silence is `tls-hello-muted`; without that control it is only a silent server.
+    @Test func mutedRepliesNeedAnotherNameAnsweringOnTheSameAddress() throws {
+        var flows = [0.0, 70, 150].map { Self.flow(at: $0, lasting: 12, name: "facetime.apple.com", verdict: "server-silent", .benign) }
+        let silentOnly = try Self.only(try Self.assess(flows), "198.51.100.2")
+        #expect(silentOnly.conclusion == "inconclusive")
+        #expect(silentOnly.evidence.contains("no other name worked on the same address: a silent server looks the same as a muted reply"))
+        flows.append(Self.flow(at: 75, name: "www.example.com", verdict: "completed", .benign, responderPayload: 20_000))
+        let muted = try Self.only(try Self.assess(flows), "198.51.100.2")
+        #expect(muted.conclusion == "tls-hello-muted")
+        #expect(muted.conclusionClass == .blocked)
+        #expect(muted.level == .likely)
+        #expect(muted.controls.map(\.kind) == [.sameDestination])
+        // Another address answering is not enough: the silent server may be down for everyone.
+        var elsewhere = Array(flows.dropLast())
+        elsewhere.append(Self.flow(at: 75, to: "203.0.113.9", name: "www.example.com", verdict: "completed", .benign, responderPayload: 20_000))
+        #expect(try Self.only(try Self.assess(elsewhere), "198.51.100.2").conclusion == "inconclusive")
     }
 
     // MARK: - Mixed outcomes
