@@ -268,6 +268,10 @@ func exerciseApplication(_ payload: Span<UInt8>, summary: PacketSummary) {
         let info = message.info()
         acc &+= UInt64(info.attributeTypes.count) &+ UInt64(info.username?.utf8.count ?? 0)
         _ = message.fingerprintValid
+        // The flow tracker's allocation-free walk and its SOFTWARE/REALM decoding.
+        message.forEachAttributeType { acc &+= UInt64($0) }
+        acc &+= UInt64(message.textAttribute(STUNAttributeType.software.rawValue)?.utf8.count ?? 0)
+        acc &+= UInt64(message.textAttribute(STUNAttributeType.realm.rawValue)?.utf8.count ?? 0)
     }
     if let message = try? STUNMessage(validating: payload) { acc &+= UInt64(message.attributeCount) }
     if let channel = try? ChannelDataMessage(validating: payload, overTCP: summary.tcp != nil, allowingLegacyRange: true) {

@@ -1,3 +1,4 @@
+import Foundation
 import FlowTracking
 import Rules
 import WireFormat
@@ -104,7 +105,39 @@ public struct Classifier: Sendable {
         }
         return Verdict(
             id: match.verdict, verdictClass: match.verdictClass, confidence: match.confidence, rule: match.ruleID,
-            title: match.title, evidence: match.facts.map { "\($0.field) = \(Self.describe($0.value))" })
+            title: match.title,
+            evidence: match.facts.map { "\($0.field) = \(Self.describe($0.value, as: Self.fieldTypes[$0.field]))" })
+    }
+
+    /// Each field's type, for writing its value in the rule language's units.
+    static let fieldTypes: [String: ValueType] = Dictionary(
+        FlowFields.registry.fields.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
+
+    /// A value as the rule language would write it: durations with a unit (`15us`, `1.5ms`, `3.2s`), sizes in
+    /// bytes (`517B`), so that evidence can be pasted into a rule.
+    static func describe(_ value: Value, as type: ValueType?) -> String {
+        guard case .number(let number) = value, let type else { return describe(value) }
+        switch type {
+        case .duration:
+            let magnitude = abs(number)
+            let (scaled, unit): (Double, String) =
+                magnitude == 0 ? (0, "s") : magnitude < 1e-6 ? (number * 1e9, "ns") : magnitude < 1e-3 ? (number * 1e6, "us")
+                : magnitude < 1 ? (number * 1e3, "ms") : (number, "s")
+            return trimmed(scaled) + unit
+        case .size:
+            return describe(value) + "B"
+        default:
+            return describe(value)
+        }
+    }
+
+    /// At most three decimals, without trailing zeros.
+    private static func trimmed(_ value: Double) -> String {
+        let rounded = (value * 1000).rounded() / 1000
+        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
+        var text = String(format: "%.3f", rounded)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
     }
 
     static func describe(_ value: Value) -> String {

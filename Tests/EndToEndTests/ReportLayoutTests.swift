@@ -87,7 +87,7 @@ struct ReportLayoutTests {
         let text = try CLI.run(["analyze", "--quiet", "--explain", "Captures/sni-rst-injection.pcap"]).standardOutput
         #expect(text.contains("        rule tls-hello-rst at <built-in rules>:"))
         #expect(text.contains("          when: request_sent and resp_rsts >= 1 and resp_data_bytes == 0B and (resp_rst_ttl_outside or resp_rst_burst >= 2 or resp_rst_delay < rtt / 2)"))
-        #expect(text.contains("          read: request_sent = true, resp_rsts = 1, resp_data_bytes = 0, resp_rst_ttl_outside = true"))
+        #expect(text.contains("          read: request_sent = true, resp_rsts = 1, resp_data_bytes = 0B, resp_rst_ttl_outside = true, resp_rst_burst = 1, resp_rst_delay = 15us"))
         // Only flagged flows are explained by default; with --all-flows every flow is.
         #expect(text.components(separatedBy: "        rule ").count - 1 == 2)
         let all = try CLI.run(["analyze", "--quiet", "--explain", "--all-flows", "Captures/sni-rst-injection.pcap"]).standardOutput
