@@ -204,9 +204,13 @@ struct AnalyzeCommandTests {
     }
 
     @Test func usageErrors() throws {
-        #expect(try CLI.run(["analyze"]).status != 0)
-        #expect(try CLI.run(["inspect", Self.capture, "-c", "0"]).status != 0)
-        #expect(try CLI.run(["analyze", "--max-flows", "0", Self.capture]).status != 0)
+        // Every usage error exits 2 (README), ArgumentParser's own (64) included.
+        #expect(try CLI.run(["analyze"]).status == 2)
+        #expect(try CLI.run(["inspect", Self.capture, "-c", "0"]).status == 2)
+        let maxFlows = try CLI.run(["analyze", "--max-flows", "0", Self.capture])
+        #expect(maxFlows.status == 2)
+        #expect(maxFlows.standardError.contains("--max-flows must be at least 1"))
+        #expect(try CLI.run(["analyz", Self.capture]).status == 2)
         let help = try CLI.run(["--help"])
         #expect(help.status == 0)
         #expect(help.standardOutput.contains("analyze"))
