@@ -50,6 +50,14 @@ SERVE=120   # seconds every server lives (a scenario may raise it before startin
 MAX_PCAP_BYTES=2000000
 
 SC="-"
+# Started with SIGTERM blocked (a child inherits its parent thread's signal
+# mask; test threads block most signals), the servers, tcpdump and blockscope
+# live would ignore `timeout` and our kills: refuse instead of hanging.
+SIGBLK="$(awk '/^SigBlk:/ {print $2}' /proc/$$/status)"
+if (( 0x$SIGBLK & (1 << (15 - 1)) )); then
+    echo "lab: started with SIGTERM blocked (SigBlk $SIGBLK): timeout and our kills would not stop the lab's processes; start lab.sh with an empty signal mask" >&2
+    exit 2
+fi
 die() { echo "lab[$SC]: FAILED: $*" >&2; exit 1; }
 log() { echo "lab[$SC]: $*" >&2; }
 
@@ -239,14 +247,17 @@ start_capture() {
     sleep 0.5
 }
 stop_capture() {
-    sleep 1
-    kill -INT "$TCPDUMP_PID"
+    # Quiet first (a call server streams 1.5 s past its caller), then stop
+    # tcpdump and blockscope live with one kill, so that both saw the same.
+    sleep 2
+    if [[ -n "$LIVE_PID" ]]; then kill -INT "$TCPDUMP_PID" "$LIVE_PID"; else kill -INT "$TCPDUMP_PID"; fi
     local i
     for i in $(seq 1 50); do kill -0 "$TCPDUMP_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$TCPDUMP_PID" 2>/dev/null && die "tcpdump ignored SIGINT for 5 s"
     wait "$TCPDUMP_PID" || true
     TCPDUMP_PID=""
     grep -E 'captured|dropped' "$TMP/tcpdump.log" >&2 || true
-    [[ -n "$LIVE_PID" ]] && stop_live
+    [[ -n "$LIVE_PID" ]] && stop_live signalled
     return 0
 }
 
@@ -263,12 +274,14 @@ start_live() {
     live_ready() { [[ "$(awk '/^Uid:/ {print $2}' "/proc/$LIVE_PID/status" 2>/dev/null)" == "$(id -u nobody)" ]]; }
     wait_for live_ready || { cat "$TMP/live.log" >&2; die "blockscope live did not start"; }
 }
-# stop_live: SIGINT, then wait (bounded) for its report; exit status 0 or 3
-# (3: something was called blocked or throttled) is a clean stop.
+# stop_live [signalled]: SIGINT (unless sent already), then wait (bounded)
+# for its report; exit status 0 or 3 (3: something was called blocked or
+# throttled) is a clean stop.
 stop_live() {
     local i rc=0
-    kill -INT "$LIVE_PID"
+    [[ "${1:-}" == signalled ]] || kill -INT "$LIVE_PID"
     for i in $(seq 1 100); do kill -0 "$LIVE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$LIVE_PID" 2>/dev/null && die "blockscope live ignored SIGINT for 10 s"
     wait "$LIVE_PID" || rc=$?
     LIVE_PID=""
     [[ $rc == 0 || $rc == 3 ]] || { cat "$TMP/live.log" >&2; die "blockscope live exited with $rc"; }

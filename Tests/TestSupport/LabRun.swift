@@ -44,42 +44,69 @@ public enum LabRun {
     /// `timeout` seconds it gets SIGTERM, on which it removes its namespaces and kills its processes by PID, then
     /// SIGKILL 20 s later. When the test process itself is interrupted (SIGINT to the process group), lab.sh gets
     /// the same signal and cleans up the same way.
+    ///
+    /// Spawned with posix_spawn, an empty signal mask and default signal dispositions: a child inherits the
+    /// blocked signals of the thread that starts it, and test threads block most of them, so under Foundation's
+    /// `Process` tcpdump, `timeout` and `blockscope live` in the lab never saw their SIGINT/SIGALRM.
     public static func run(_ arguments: [String], timeout: TimeInterval) throws -> Result {
         let logs = Lab.temporaryPath("-lab-logs")
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: logs) }
         let outPath = logs + "/stdout"
         let errPath = logs + "/stderr"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path] + arguments
-        process.currentDirectoryURL = Lab.packageRoot
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in Int32(1)..<32 where signal != SIGKILL && signal != SIGSTOP { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = (["/bin/bash", script.path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
+
+        var status: Int32 = 0
+        func reaped() -> Bool { waitpid(pid, &status, WNOHANG) == pid }
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
-        while process.isRunning {
+        var done = reaped()
+        while !done {
             if Date() > deadline {
                 timedOut = true
-                kill(process.processIdentifier, SIGTERM)
+                kill(pid, SIGTERM)
                 let hard = Date().addingTimeInterval(20)
-                while process.isRunning, Date() < hard { usleep(50_000) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                while !done, Date() < hard {
+                    usleep(50_000)
+                    done = reaped()
+                }
+                if !done {
+                    kill(pid, SIGKILL)
+                    waitpid(pid, &status, 0)
+                    done = true
+                }
                 break
             }
             usleep(50_000)
+            done = reaped()
         }
-        process.waitUntilExit()
-        try? output.close()
-        try? error.close()
+        // Exit status, or 128 + the signal that ended it (as the shell reports it).
+        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(
-            status: process.terminationStatus,
+            status: exitStatus,
             standardOutput: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             standardError: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "", timedOut: timedOut)
     }
