@@ -238,7 +238,9 @@ start_udp_echo() {  # ADDR PORT
 # TCP, UDP and ICMP errors; no ARP/NDP/MLD housekeeping.
 CAPTURE_FILTER='tcp or udp or icmp or (icmp6 and ip6[40] < 128)'
 start_capture() {
-    ip netns exec "$NS_C" tcpdump -i c0 -n -U -Z root -s "$SNAPLEN" -w "$TMP/cap.pcap" \
+    # --immediate-mode: every packet is handed over at once (as blockscope
+    # live does), none left in a half-filled TPACKET_V3 block at SIGINT.
+    ip netns exec "$NS_C" tcpdump -i c0 -n -U --immediate-mode -Z root -s "$SNAPLEN" -w "$TMP/cap.pcap" \
         "$CAPTURE_FILTER" 2>"$TMP/tcpdump.log" &
     TCPDUMP_PID=$!
     tcpdump_ready() { grep -q 'listening on' "$TMP/tcpdump.log" && [[ -e "$TMP/cap.pcap" ]]; }
@@ -257,6 +259,7 @@ stop_capture() {
     wait "$TCPDUMP_PID" || true
     TCPDUMP_PID=""
     grep -E 'captured|dropped' "$TMP/tcpdump.log" >&2 || true
+    grep -qE '^0 packets dropped by kernel' "$TMP/tcpdump.log" || die "tcpdump lost packets: $(grep dropped "$TMP/tcpdump.log")"
     [[ -n "$LIVE_PID" ]] && stop_live signalled
     return 0
 }
@@ -553,6 +556,7 @@ record_one() {
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    log "pid $$, namespaces bs-{c,m,s}-$$, temporary directory $TMP"
     : >"$TMP/rules.txt"; : >"$TMP/outcomes.tsv"
     local t0=$SECONDS
     topology
@@ -595,6 +599,7 @@ soak_run() {
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    log "pid $$, namespaces bs-{c,m,s}-$$, temporary directory $TMP"
     : >"$TMP/rules.txt"
     local t0=$SECONDS
     topology
@@ -682,4 +687,6 @@ case "$CMD" in
         [[ -n "$LIVE_BIN" && "$OUT" != "$CAPS" ]] || { echo "$USAGE" >&2; exit 2; }
         soak_run ;;
     *) echo "$USAGE" >&2; exit 2 ;;
-esac
+# `; exit` on the same line as `esac`: bash has parsed all it runs before it
+# starts, so editing this file during a run cannot change that run.
+esac; exit $?

@@ -10,7 +10,7 @@ import Testing
 ///   truth (the flows listed in `LabVerdictTests.knownDifferences` are reported, not failed);
 /// - live mode saw the same packets (its `packets` equal the capture's, no kernel drops) and gave every flow
 ///   (5-tuple) the same verdict id and class as the offline analysis of the tcpdump capture of the same run;
-/// - nothing is left behind: no new `bs-*` namespace, no new `/tmp/bs-lab.*` directory.
+/// - nothing is left behind: not its namespaces, its `/tmp/bs-lab.*` directory or any of its processes.
 @Suite("The DPI lab, re-run live", .serialized, .enabled(if: LabRun.enabled, LabRun.comment))
 struct LabRunTests {
     struct Truth: Decodable {
@@ -42,11 +42,6 @@ struct LabRunTests {
         return (flows, stats)
     }
 
-    static func leftovers() -> Set<String> {
-        let temporary = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
-        return LabRun.namespaces().union(temporary.filter { $0.hasPrefix("bs-lab.") })
-    }
-
     @Test func everyScenarioIsListed() throws {
         let list = try LabRun.run(["list"], timeout: 30)
         #expect(list.status == 0)
@@ -56,7 +51,6 @@ struct LabRunTests {
     @Test(arguments: LabRun.scenarios)
     func freshRunGetsItsTruthOfflineAndLive(_ scenario: String) throws {
         try #require(Lab.isRoot, "the DPI lab needs root")
-        let before = Self.leftovers()
         let directory = try LabRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let started = Date()
@@ -65,8 +59,8 @@ struct LabRunTests {
         print("lab \(scenario): recorded in \(String(format: "%.1f", seconds)) s")
         #expect(!run.timedOut, "\(scenario): lab.sh ran past 400 s")
         try #require(run.status == 0, "\(scenario): lab.sh failed (\(run.status)):\n\(run.standardError.suffix(3000))")
-        let left = Self.leftovers().subtracting(before)
-        #expect(left.isEmpty, "\(scenario): left behind \(left.sorted())")
+        let left = LabRun.leftovers(ofRunLogged: run.standardError)
+        #expect(left.isEmpty, "\(scenario): left behind \(left)")
 
         let truth = try JSONDecoder().decode(
             Truth.self, from: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(scenario).truth.json")))

@@ -33,12 +33,11 @@ struct SoakTests {
         try #require(Lab.isRoot, "the soak runs in the DPI lab, which needs root")
         let directory = try LabRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let before = LabRunTests.leftovers()
         let run = try LabRun.run(
             ["soak", "--out", directory, "--live", CLI.binary.path, "--seconds", "\(Self.seconds)"], timeout: 400)
         #expect(!run.timedOut)
         try #require(run.status == 0, "lab.sh soak failed (\(run.status)):\n\(run.standardError.suffix(3000))")
-        #expect(LabRunTests.leftovers().subtracting(before).isEmpty)
+        #expect(LabRun.leftovers(ofRunLogged: run.standardError).isEmpty, "\(LabRun.leftovers(ofRunLogged: run.standardError))")
 
         // RSS over time.
         let series = try String(contentsOfFile: "\(directory)/soak.rss.tsv", encoding: .utf8)

@@ -118,9 +118,23 @@ public enum LabRun {
         return path
     }
 
-    /// Lab namespaces (`bs-*`) that exist now.
-    public static func namespaces() -> Set<String> {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
-        return Set(names.filter { $0.hasPrefix("bs-") })
+    /// What one lab run left behind, from the line it logs first (`pid P, namespaces bs-{c,m,s}-P, temporary
+    /// directory D`): its namespaces, its temporary directory, and any process whose command line names that
+    /// directory (every server, client and tcpdump of the run does). Other people's lab runs are not counted.
+    public static func leftovers(ofRunLogged log: String) -> [String] {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("temporary directory /tmp/bs-lab.") }),
+            let pidField = line.split(separator: ",").first?.split(separator: " ").last,
+            let temporary = line.split(separator: " ").last.map(String.init)
+        else { return ["the run did not log its pid and temporary directory"] }
+        var left: [String] = []
+        let namespaces = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        left += namespaces.filter { $0 == "bs-c-\(pidField)" || $0 == "bs-m-\(pidField)" || $0 == "bs-s-\(pidField)" }
+        if FileManager.default.fileExists(atPath: temporary) { left.append(temporary) }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(entry) != nil {
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let commandLine = String(decoding: raw.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            if commandLine.contains(temporary) { left.append("process \(entry): \(commandLine.prefix(120))") }
+        }
+        return left
     }
 }
