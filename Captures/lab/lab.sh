@@ -6,8 +6,17 @@
 # analyze.py, which also checks that the scenario really did what it says).
 #
 #   Captures/lab/lab.sh list
-#   Captures/lab/lab.sh record <scenario>|all
+#   Captures/lab/lab.sh check          (root and every tool present? exit 0/2)
+#   Captures/lab/lab.sh record <scenario>|all [--out DIR] [--live BLOCKSCOPE]
+#   Captures/lab/lab.sh soak --out DIR --live BLOCKSCOPE [--seconds N]
 #   Captures/lab/cleanup.sh            (removes leftovers of a crashed run)
+#
+# --out DIR writes DIR/<scenario>.pcap and .truth.json instead of Captures/
+# (tests use a temporary directory; they never overwrite Captures/).
+# --live BLOCKSCOPE also runs `BLOCKSCOPE live -i c0 --json` in the client
+# namespace alongside tcpdump (same filter), stops it with SIGINT right
+# after tcpdump, and keeps its output as DIR/<scenario>.live.json (stderr:
+# .live.log). `soak` is a separate load run of live mode (see soak_run).
 #
 # Safety: every address is a documentation address (192.0.2.0/24,
 # 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32); no default routes; the
@@ -18,13 +27,17 @@ set -euo pipefail
 
 LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CAPS="$(dirname "$LAB")"
+OUT="$CAPS"
+LIVE_BIN=""
 PY="${PYTHON:-python3}"
 TOOLS="$LAB/labtools.py"
 
 SCENARIOS=(benign-normal sni-rst-injection sni-silent-drop syn-drop-address
            tcp-freeze-16k tcp-freeze-32k sni-throttle-128k stun-drop-cookie
            call-media-cutoff quic-drop facetime-setup-blocked
-           port-closed lossy-completed server-silent)
+           port-closed lossy-completed server-silent
+           stun-drop-cookie-v6 quic-drop-v6 sni-throttle-128k-v6
+           turn-allocate-working turn-allocate-blocked facetime-push-443)
 
 # Lab addresses.
 C4=192.0.2.2;  M4C=192.0.2.1;  M4S=198.51.100.1; M4X=203.0.113.1
@@ -33,22 +46,31 @@ C6=2001:db8:1::2; M6C=2001:db8:1::1; M6S=2001:db8:2::1; S6=2001:db8:2::2
 TRIGGER=facetime.apple.com
 CONTROL=www.example.com
 SNAPLEN=1600
+SERVE=120   # seconds every server lives (a scenario may raise it before starting them)
 MAX_PCAP_BYTES=2000000
 
 SC="-"
+# Started with SIGTERM blocked (a child inherits its parent thread's signal
+# mask; test threads block most signals), the servers, tcpdump and blockscope
+# live would ignore `timeout` and our kills: refuse instead of hanging.
+SIGBLK="$(awk '/^SigBlk:/ {print $2}' /proc/$$/status)"
+if (( 0x$SIGBLK & (1 << (15 - 1)) )); then
+    echo "lab: started with SIGTERM blocked (SigBlk $SIGBLK): timeout and our kills would not stop the lab's processes; start lab.sh with an empty signal mask" >&2
+    exit 2
+fi
 die() { echo "lab[$SC]: FAILED: $*" >&2; exit 1; }
 log() { echo "lab[$SC]: $*" >&2; }
 
 check_tools() {
     local missing=() t
-    for t in ip iptables ip6tables iptables-save tcpdump tshark curl openssl timeout ss \
+    for t in ip iptables ip6tables iptables-save nft tcpdump tshark curl openssl timeout ss \
              turnserver ethtool ping "$PY"; do
         command -v "$t" >/dev/null 2>&1 || missing+=("$t")
     done
     "$PY" -c 'import aioquic' 2>/dev/null || missing+=("python module aioquic")
     if ((${#missing[@]})); then
         echo "lab: missing tools: ${missing[*]}" >&2
-        echo "lab: apt-get install -y iproute2 iptables tcpdump tshark curl openssl coturn ethtool iputils-ping python3-pip; pip install aioquic" >&2
+        echo "lab: apt-get install -y iproute2 iptables nftables tcpdump tshark curl openssl coturn ethtool iputils-ping python3-pip; pip install aioquic" >&2
         exit 2
     fi
 }
@@ -161,19 +183,19 @@ gen_cert() {
 
 # ------------------------------------------------------------ servers
 start_tls_server() {
-    bg_ns "$NS_S" 120 "$TMP/tls-server.log" "$PY" "$TOOLS" tls-server \
+    bg_ns "$NS_S" "$SERVE" "$TMP/tls-server.log" "$PY" "$TOOLS" tls-server --time-limit "$SERVE" \
         --bind "$S4" --bind "$X4" --bind "$S6" --port 443 --push-port 5223 \
         --cert "$TMP/cert.pem" --key "$TMP/key.pem" --big-bytes 200000
     wait_for listening "$NS_S" t 443 && wait_for listening "$NS_S" t 5223 \
         || { cat "$TMP/tls-server.log" >&2; die "tls server not listening"; }
 }
 start_silent_server() {
-    bg_ns "$NS_S" 60 "$TMP/silent-server.log" "$PY" "$TOOLS" silent-server \
+    bg_ns "$NS_S" "$SERVE" "$TMP/silent-server.log" "$PY" "$TOOLS" silent-server --time-limit "$SERVE" \
         --bind "$S4" --bind "$S6" --port 443
     wait_for listening "$NS_S" t 443 || die "silent server not listening"
 }
 start_quic_server() {
-    bg_ns "$NS_S" 60 "$TMP/quic-server.log" "$PY" "$TOOLS" quic-server \
+    bg_ns "$NS_S" "$SERVE" "$TMP/quic-server.log" "$PY" "$TOOLS" quic-server --time-limit "$SERVE" \
         --bind "$S4" --bind "$S6" --port 443 --cert "$TMP/cert.pem" --key "$TMP/key.pem"
     wait_for listening "$NS_S" u 443 || { cat "$TMP/quic-server.log" >&2; die "quic server not listening"; }
 }
@@ -181,8 +203,10 @@ start_coturn() {
     cat >"$TMP/turnserver.conf" <<EOF
 listening-ip=$S4
 listening-ip=$X4
+listening-ip=$S6
 listening-port=3478
 relay-ip=$S4
+relay-ip=$S6
 min-port=49152
 max-port=49200
 fingerprint
@@ -198,37 +222,72 @@ userdb=$TMP/turndb
 log-file=stdout
 simple-log
 EOF
-    bg_ns "$NS_S" 90 "$TMP/turnserver.log" turnserver -c "$TMP/turnserver.conf"
+    bg_ns "$NS_S" "$SERVE" "$TMP/turnserver.log" turnserver -c "$TMP/turnserver.conf"
     wait_for listening "$NS_S" u 3478 || { tail -20 "$TMP/turnserver.log" >&2; die "coturn not listening"; }
 }
 start_call_server() {  # ADDR PORT
-    bg_ns "$NS_S" 60 "$TMP/call-server-$2.log" "$PY" "$TOOLS" call-server --bind "$1" --port "$2"
+    bg_ns "$NS_S" "$SERVE" "$TMP/call-server-$2.log" "$PY" "$TOOLS" call-server --bind "$1" --port "$2" --time-limit "$SERVE"
     wait_for listening "$NS_S" u "$2" || die "call server $1:$2 not listening"
 }
 start_udp_echo() {  # ADDR PORT
-    bg_ns "$NS_S" 60 "$TMP/udp-echo-$2.log" "$PY" "$TOOLS" udp-echo --bind "$1:$2"
+    bg_ns "$NS_S" "$SERVE" "$TMP/udp-echo-$2.log" "$PY" "$TOOLS" udp-echo --bind "$1:$2" --time-limit "$SERVE"
     wait_for listening "$NS_S" u "$2" || die "udp echo $1:$2 not listening"
 }
 
 # ------------------------------------------------------------ capture
+# TCP, UDP and ICMP errors; no ARP/NDP/MLD housekeeping.
+CAPTURE_FILTER='tcp or udp or icmp or (icmp6 and ip6[40] < 128)'
 start_capture() {
-    # TCP, UDP and ICMP errors; no ARP/NDP/MLD housekeeping.
-    local filter='tcp or udp or icmp or (icmp6 and ip6[40] < 128)'
-    ip netns exec "$NS_C" tcpdump -i c0 -n -U -Z root -s "$SNAPLEN" -w "$TMP/cap.pcap" \
-        "$filter" 2>"$TMP/tcpdump.log" &
+    # --immediate-mode: every packet is handed over at once (as blockscope
+    # live does), none left in a half-filled TPACKET_V3 block at SIGINT.
+    ip netns exec "$NS_C" tcpdump -i c0 -n -U --immediate-mode -Z root -s "$SNAPLEN" -w "$TMP/cap.pcap" \
+        "$CAPTURE_FILTER" 2>"$TMP/tcpdump.log" &
     TCPDUMP_PID=$!
     tcpdump_ready() { grep -q 'listening on' "$TMP/tcpdump.log" && [[ -e "$TMP/cap.pcap" ]]; }
     wait_for tcpdump_ready || { cat "$TMP/tcpdump.log" >&2; die "tcpdump did not start"; }
+    [[ -n "$LIVE_BIN" ]] && start_live "$CAPTURE_FILTER"
     sleep 0.5
 }
 stop_capture() {
-    sleep 1
-    kill -INT "$TCPDUMP_PID"
+    # Quiet first (a call server streams 1.5 s past its caller), then stop
+    # tcpdump and blockscope live with one kill, so that both saw the same.
+    sleep 2
+    if [[ -n "$LIVE_PID" ]]; then kill -INT "$TCPDUMP_PID" "$LIVE_PID"; else kill -INT "$TCPDUMP_PID"; fi
     local i
     for i in $(seq 1 50); do kill -0 "$TCPDUMP_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$TCPDUMP_PID" 2>/dev/null && die "tcpdump ignored SIGINT for 5 s"
     wait "$TCPDUMP_PID" || true
     TCPDUMP_PID=""
     grep -E 'captured|dropped' "$TMP/tcpdump.log" >&2 || true
+    grep -qE '^0 packets dropped by kernel' "$TMP/tcpdump.log" || die "tcpdump lost packets: $(grep dropped "$TMP/tcpdump.log")"
+    [[ -n "$LIVE_PID" ]] && stop_live signalled
+    return 0
+}
+
+# start_live [FILTER]: `blockscope live -i c0 --json` in the client namespace.
+# `ip netns exec` execs the binary, so $! is blockscope's own PID. It drops
+# root to nobody once its capture is open: the uid change means it listens.
+LIVE_PID=""
+start_live() {
+    local args=(live -i c0 --json)
+    [[ -n "${1:-}" ]] && args+=(--filter "$1")
+    ip netns exec "$NS_C" "$LIVE_BIN" "${args[@]}" >"$TMP/live.json" 2>"$TMP/live.log" &
+    LIVE_PID=$!
+    PIDS+=("$LIVE_PID")
+    live_ready() { [[ "$(awk '/^Uid:/ {print $2}' "/proc/$LIVE_PID/status" 2>/dev/null)" == "$(id -u nobody)" ]]; }
+    wait_for live_ready || { cat "$TMP/live.log" >&2; die "blockscope live did not start"; }
+}
+# stop_live [signalled]: SIGINT (unless sent already), then wait (bounded)
+# for its report; exit status 0 or 3 (3: something was called blocked or
+# throttled) is a clean stop.
+stop_live() {
+    local i rc=0
+    [[ "${1:-}" == signalled ]] || kill -INT "$LIVE_PID"
+    for i in $(seq 1 100); do kill -0 "$LIVE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$LIVE_PID" 2>/dev/null && die "blockscope live ignored SIGINT for 10 s"
+    wait "$LIVE_PID" || rc=$?
+    LIVE_PID=""
+    [[ $rc == 0 || $rc == 3 ]] || { cat "$TMP/live.log" >&2; die "blockscope live exited with $rc"; }
 }
 
 # --------------------------------------------------------- client side
@@ -270,7 +329,7 @@ sc_benign_normal() {
 }
 
 sc_sni_rst_injection() {
-    DESC="The middlebox matches the string facetime.apple.com in TCP/443 packets (the SNI in the ClientHello), drops that packet and answers the client with a RST (REJECT --reject-with tcp-reset) that carries the middlebox's TTL 64 while the server's packets arrive with TTL 58. The control SNI www.example.com on the same server completes. IPv4 and IPv6."
+    DESC="The middlebox matches the string facetime.apple.com in TCP/443 packets (the SNI in the ClientHello), drops that packet and answers the client with a RST (REJECT --reject-with tcp-reset) that carries the middlebox's TTL 64 while the server's packets arrive with TTL 58. The control SNI www.example.com on the same server completes. IPv4 and IPv6, then two more IPv4 attempts ~10 s apart, each with its control (4 trigger attempts over ~20 s)."
     start_tls_server
     mb iptables -A FORWARD -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j REJECT --reject-with tcp-reset
     mb ip6tables -A FORWARD -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j REJECT --reject-with tcp-reset
@@ -279,10 +338,16 @@ sc_sni_rst_injection() {
     curl_tls ctrl4 15 "$CONTROL" "$S4" 443 /big
     curl_tls trig6 10 "$TRIGGER" "$S6" 443 /big
     curl_tls ctrl6 15 "$CONTROL" "$S6" 443 /big
+    local n
+    for n in 2 3; do
+        sleep 10
+        curl_tls "trig4-$n" 10 "$TRIGGER" "$S4" 443 /big
+        curl_tls "ctrl4-$n" 15 "$CONTROL" "$S4" 443 /small
+    done
 }
 
 sc_sni_silent_drop() {
-    DESC="The middlebox connmarks a TCP/443 connection whose packet contains facetime.apple.com (the ClientHello) and silently drops that packet and everything after it in both directions. The client's ClientHello is retransmitted unacknowledged until curl gives up (--max-time 12). Control SNI completes. IPv4 and IPv6."
+    DESC="The middlebox connmarks a TCP/443 connection whose packet contains facetime.apple.com (the ClientHello) and silently drops that packet and everything after it in both directions. The client's ClientHello is retransmitted unacknowledged until curl gives up (--max-time 12). Control SNI completes. IPv4 and IPv6, then two more IPv4 attempts ~10 s apart, each with its control (4 trigger attempts over ~35 s)."
     start_tls_server
     mb iptables -t mangle -A PREROUTING -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j CONNMARK --set-mark 1
     mb iptables -A FORWARD -m connmark --mark 1 -j DROP
@@ -293,6 +358,12 @@ sc_sni_silent_drop() {
     curl_tls ctrl6 15 "$CONTROL" "$S6" 443 /big
     curl_tls_bg trig4 12 "$TRIGGER" "$S4" 443 /big
     curl_tls_bg trig6 12 "$TRIGGER" "$S6" 443 /big
+    local n
+    for n in 2 3; do
+        sleep 10
+        curl_tls "ctrl4-$n" 15 "$CONTROL" "$S4" 443 /small
+        curl_tls_bg "trig4-$n" 12 "$TRIGGER" "$S4" 443 /big
+    done
     wait_bg
 }
 
@@ -366,16 +437,86 @@ sc_quic_drop() {
 }
 
 sc_facetime_setup_blocked() {
-    DESC="FaceTime-like call setup blocked: the TLS push connection (SNI init.ess.apple.com, TCP 5223, a ping/pong every second for 12 s) stays alive, but the middlebox drops UDP to 198.51.100.2 on 3478-3497 and 16384-16402. STUN Binding requests to 198.51.100.2:3478 and RTP-like media to 198.51.100.2:16393 get nothing back. Control: STUN to coturn on another host (203.0.113.2:3478) is answered."
+    DESC="FaceTime-like call setup blocked, three call attempts over two minutes: the TLS push connection (SNI init.ess.apple.com, TCP 5223, a ping/pong every second for 130 s) stays alive, but the middlebox drops UDP to 198.51.100.2 on 3478-3497 and 16384-16402. At ~1 s, ~61 s and ~121 s the user tries a call: STUN Binding requests to the relay 198.51.100.2:3478 and RTP-like media to 198.51.100.2:16393 (fresh ports each attempt) get nothing back, while a control STUN to coturn on another host (203.0.113.2:3478) is answered each time."
+    SERVE=200
     start_tls_server; start_coturn; start_call_server "$S4" 16393
     mb iptables -A FORWARD -p udp -d "$S4" -m multiport --dports 3478:3497,16384:16402 -j DROP
     start_capture
-    run_client_bg push 20 "$PY" "$TOOLS" push-client --server "$S4" --port 5223 --sni init.ess.apple.com --count 12
-    sleep 1
-    run_client_bg stun-relay 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
-    run_client_bg media 15 "$PY" "$TOOLS" call-client --server "$S4" --port 16393 --check-time 0 --media-anyway --media-time 5
-    run_client_bg stun-ctrl 15 "$PY" "$TOOLS" stun-client --server "$X4" --port 3478
+    run_client_bg push 150 "$PY" "$TOOLS" push-client --server "$S4" --port 5223 --sni init.ess.apple.com --count 130
+    local n t_attempt
+    for n in 1 2 3; do
+        t_attempt=$SECONDS
+        sleep 1
+        run_client_bg "stun-relay-$n" 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
+        run_client_bg "media-$n" 15 "$PY" "$TOOLS" call-client --server "$S4" --port 16393 --check-time 0 --media-anyway --media-time 5
+        run_client_bg "stun-ctrl-$n" 15 "$PY" "$TOOLS" stun-client --server "$X4" --port 3478
+        ((n == 3)) || sleep $((60 - (SECONDS - t_attempt)))
+    done
     wait_bg
+}
+
+sc_facetime_push_443() {
+    DESC="Apple push falls back to 443: the middlebox drops every TCP SYN to port 5223 (Apple push's own port). The push client (SNI 1-courier.push.apple.com, ALPN apns-security-v3) retransmits its SYN to 198.51.100.2:5223 for 5 s, gives up and connects to 443 of the same server, where the connection stays alive (a ping/pong every second for 10 s). FaceTime's call setup then works: a STUN Binding to coturn on 198.51.100.2:3478 is answered."
+    start_coturn
+    bg_ns "$NS_S" "$SERVE" "$TMP/push-server.log" "$PY" "$TOOLS" tls-server --time-limit "$SERVE" --bind "$S4" --port 0 \
+        --push-port 5223 --push-port 443 --cert "$TMP/cert.pem" --key "$TMP/key.pem"
+    wait_for listening "$NS_S" t 443 || { cat "$TMP/push-server.log" >&2; die "push server not listening"; }
+    mb iptables -A FORWARD -p tcp --dport 5223 --syn -j DROP
+    start_capture
+    run_client_bg push 40 "$PY" "$TOOLS" push-client --server "$S4" --port 5223 --fallback-port 443 \
+        --sni 1-courier.push.apple.com --alpn apns-security-v3 --count 10 --connect-timeout 5
+    sleep 8
+    run_client_bg stun 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
+    wait_bg
+}
+
+sc_stun_drop_cookie_v6() {
+    DESC="IPv6 variant of stun-drop-cookie, with an nftables payload match instead of u32: the middlebox drops every UDP datagram whose payload carries the STUN magic cookie 0x2112A442 at offset 4 (@th,96,32). STUN Binding requests to coturn on [2001:db8:2::2]:3478 are retransmitted per RFC 8489 and go unanswered; a control UDP echo (non-STUN payload) to [2001:db8:2::2]:5000 works."
+    start_coturn; start_udp_echo "[$S6]" 5000
+    mb nft add table inet bslab
+    mb nft add chain inet bslab bsforward '{ type filter hook forward priority 0; }'
+    mb nft add rule inet bslab bsforward meta nfproto ipv6 meta l4proto udp @th,96,32 0x2112a442 counter drop
+    start_capture
+    run_client ctrl-udp6 10 "$PY" "$TOOLS" udp-probe --server "$S6" --port 5000 --count 5
+    run_client stun-s6 15 "$PY" "$TOOLS" stun-client --server "$S6" --port 3478
+}
+
+sc_quic_drop_v6() {
+    DESC="IPv6 variant of quic-drop, with an nftables payload match: the middlebox drops UDP/443 datagrams whose first payload byte marks a QUIC long-header Initial (@th,64,8 & 0xb0 == 0x80). The aioquic client (SNI facetime.apple.com) to [2001:db8:2::2]:443 retransmits its Initial on PTO and gives up after 8 s. TLS over TCP to the same server (control) works."
+    start_tls_server; start_quic_server
+    mb nft add table inet bslab
+    mb nft add chain inet bslab bsforward '{ type filter hook forward priority 0; }'
+    mb nft add rule inet bslab bsforward meta nfproto ipv6 udp dport 443 @th,64,8 \& 0xb0 == 0x80 counter drop
+    start_capture
+    curl_tls ctrl6 15 "$TRIGGER" "$S6" 443 /small
+    run_client quic6 12 "$PY" "$TOOLS" quic-client --server "$S6" --port 443 --sni "$TRIGGER" --time-limit 8
+}
+
+sc_sni_throttle_128k_v6() {
+    DESC="IPv6 variant of sni-throttle-128k: a TCP/443 connection whose ClientHello contains facetime.apple.com is connmarked; its server-to-client packets above 16 KiB/s (hashlimit per connection, burst 16 KiB) are dropped (a policer). The throttled 200 KB download from [2001:db8:2::2] (--max-time 20) crawls with retransmissions; the control SNI on the same server runs at full speed."
+    start_tls_server
+    mb ip6tables -t mangle -A PREROUTING -p tcp --dport 443 -m string --string "$TRIGGER" --algo bm -j CONNMARK --set-mark 3
+    mb ip6tables -A FORWARD -m connmark --mark 3 -m conntrack --ctdir REPLY -m hashlimit --hashlimit-name bsthrottle6 --hashlimit-above 16kb/s --hashlimit-burst 16kb --hashlimit-mode srcip,srcport,dstip,dstport -j DROP
+    start_capture
+    curl_tls ctrl6 15 "$CONTROL" "$S6" 443 /big
+    curl_tls trig6 20 "$TRIGGER" "$S6" 443 /big
+}
+
+sc_turn_allocate_working() {
+    DESC="TURN works: coturn on 198.51.100.2:3478 with the long-term credential mechanism. The client's first Allocate gets 401 Unauthorized with REALM and NONCE; the authenticated Allocate (USERNAME, REALM, NONCE, MESSAGE-INTEGRITY) gets a Success Response with a relayed address; a Refresh with LIFETIME 0 frees it. No middlebox rule. A STUN Binding to the same server is answered too."
+    start_coturn
+    start_capture
+    run_client stun 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
+    run_client turn 20 "$PY" "$TOOLS" turn-client --server "$S4" --port 3478
+}
+
+sc_turn_allocate_blocked() {
+    DESC="TURN blocked: the middlebox drops UDP datagrams carrying a STUN Allocate request (message type 0x0003 and the magic cookie, u32 match), so relaying is impossible, while STUN Binding to the same coturn (198.51.100.2:3478) is answered (control). The client's Allocate is retransmitted per RFC 8489 (5 sends over 7.5 s) and gets nothing back, so it never reaches the 401/authenticated step."
+    start_coturn
+    mb iptables -A FORWARD -p udp -m u32 --u32 "0>>22&0x3C@8>>16=0x0003&&0>>22&0x3C@12=0x2112A442" -j DROP
+    start_capture
+    run_client stun 15 "$PY" "$TOOLS" stun-client --server "$S4" --port 3478
+    run_client turn 20 "$PY" "$TOOLS" turn-client --server "$S4" --port 3478
 }
 
 sc_port_closed() {
@@ -415,6 +556,7 @@ record_one() {
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    log "pid $$, namespaces bs-{c,m,s}-$$, temporary directory $TMP"
     : >"$TMP/rules.txt"; : >"$TMP/outcomes.tsv"
     local t0=$SECONDS
     topology
@@ -423,16 +565,80 @@ record_one() {
     "$fn"
     stop_capture
     { echo "## iptables-save -c"; ip netns exec "$NS_M" iptables-save -c
-      echo "## ip6tables-save -c"; ip netns exec "$NS_M" ip6tables-save -c; } >"$TMP/counters.txt"
+      echo "## ip6tables-save -c"; ip netns exec "$NS_M" ip6tables-save -c
+      echo "## nft list ruleset"; ip netns exec "$NS_M" nft list ruleset 2>/dev/null; } >"$TMP/counters.txt"
     timeout 120 "$PY" "$LAB/analyze.py" --scenario "$SC" --description "$DESC" \
         --pcap "$TMP/cap.pcap" --rules "$TMP/rules.txt" --outcomes "$TMP/outcomes.tsv" \
         --counters "$TMP/counters.txt" --out "$TMP/truth.json" \
         || die "analysis/self-check failed (capture kept out of Captures/)"
     local size; size=$(stat -c %s "$TMP/cap.pcap")
     ((size < MAX_PCAP_BYTES)) || die "capture is $size bytes (limit $MAX_PCAP_BYTES)"
-    install -m 0644 "$TMP/cap.pcap" "$CAPS/$SC.pcap"
-    install -m 0644 "$TMP/truth.json" "$CAPS/$SC.truth.json"
-    log "wrote Captures/$SC.pcap ($size bytes) and Captures/$SC.truth.json in $((SECONDS - t0)) s"
+    install -m 0644 "$TMP/cap.pcap" "$OUT/$SC.pcap"
+    install -m 0644 "$TMP/truth.json" "$OUT/$SC.truth.json"
+    if [[ -n "$LIVE_BIN" ]]; then
+        install -m 0644 "$TMP/live.json" "$OUT/$SC.live.json"
+        install -m 0644 "$TMP/live.log" "$OUT/$SC.live.log"
+    fi
+    log "wrote $OUT/$SC.pcap ($size bytes) and $SC.truth.json in $((SECONDS - t0)) s"
+}
+
+# ---------------------------------------------------------------- soak
+# soak_run: `blockscope live -i c0 --json` (no filter: it sees every frame on
+# c0, ARP/NDP included) in the client namespace for SOAK_SECONDS while the
+# client opens thousands of short flows: ~80 TCP connections/s (request,
+# reply, the server closes first; IPv4 and IPv6 alternately) and ~20 UDP
+# exchanges/s, each from a port of its own. Writes into --out:
+#   soak.rss.tsv        seconds since live started, VmRSS in kB (every 5 s)
+#   soak.live.json      live's JSON lines (flows, then stats)
+#   soak.counters.json  the generator's own counts and c0's packet counters
+#                       (rx+tx) from just after live listened to just before
+#                       its SIGINT: live's packets + kernel_drops must cover them.
+soak_run() {
+    SC=soak
+    TMP="$(mktemp -d /tmp/bs-lab.XXXXXX)"
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    log "pid $$, namespaces bs-{c,m,s}-$$, temporary directory $TMP"
+    : >"$TMP/rules.txt"
+    local t0=$SECONDS
+    topology
+    # Many short connections: let TIME_WAIT ports be reused (client side only).
+    ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_tw_reuse=1 >/dev/null
+    bg_ns "$NS_S" $((SOAK_SECONDS + 60)) "$TMP/soak-server.log" "$PY" "$TOOLS" soak-server \
+        --bind "$S4" --bind "$S6" --port 7000 --time-limit $((SOAK_SECONDS + 30))
+    wait_for listening "$NS_S" t 7000 && wait_for listening "$NS_S" u 7000 \
+        || { cat "$TMP/soak-server.log" >&2; die "soak server not listening"; }
+    start_live ""
+    local live_start=$SECONDS
+    counters() {
+        ip netns exec "$NS_C" sh -c 'echo $(( $(cat /sys/class/net/c0/statistics/rx_packets) + $(cat /sys/class/net/c0/statistics/tx_packets) ))'
+    }
+    local before after gen
+    before=$(counters)
+    ip netns exec "$NS_C" timeout $((SOAK_SECONDS + 30)) "$PY" "$TOOLS" soak-client \
+        --server "$S4" --server "$S6" --port 7000 --seconds "$SOAK_SECONDS" \
+        >"$TMP/soak-client.json" 2>"$TMP/soak-client.log" &
+    gen=$!
+    PIDS+=("$gen")
+    printf 'seconds\trss_kb\n' >"$OUT/soak.rss.tsv"
+    while kill -0 "$gen" 2>/dev/null; do
+        printf '%d\t%s\n' $((SECONDS - live_start)) \
+            "$(awk '/^VmRSS:/ {print $2}' "/proc/$LIVE_PID/status")" >>"$OUT/soak.rss.tsv"
+        sleep 5
+    done
+    wait "$gen" || { cat "$TMP/soak-client.log" >&2; die "soak client failed"; }
+    sleep 1
+    printf '%d\t%s\n' $((SECONDS - live_start)) \
+        "$(awk '/^VmRSS:/ {print $2}' "/proc/$LIVE_PID/status")" >>"$OUT/soak.rss.tsv"
+    after=$(counters)
+    stop_live
+    install -m 0644 "$TMP/live.json" "$OUT/soak.live.json"
+    install -m 0644 "$TMP/live.log" "$OUT/soak.live.log"
+    printf '{"interface_packets": %d, "generator": %s}\n' $((after - before)) \
+        "$(tail -n 1 "$TMP/soak-client.json")" >"$OUT/soak.counters.json"
+    log "soak: $(cat "$OUT/soak.counters.json")"
+    log "soak: done in $((SECONDS - t0)) s"
 }
 
 CHILD=""
@@ -440,7 +646,7 @@ record_all() {
     local sc failed=() ok=() t0=$SECONDS
     trap '[[ -n "$CHILD" ]] && kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; exit 130' INT TERM
     for sc in "${SCENARIOS[@]}"; do
-        "$0" record "$sc" & CHILD=$!
+        "$0" record "$sc" "${PASS[@]}" & CHILD=$!
         if wait "$CHILD"; then ok+=("$sc"); else failed+=("$sc"); fi
         CHILD=""
     done
@@ -448,12 +654,39 @@ record_all() {
     ((${#failed[@]} == 0)) || { echo "lab: FAILED: ${failed[*]}" >&2; exit 1; }
 }
 
-case "${1:-}" in
+USAGE="usage: lab.sh list | check | record <scenario>|all [--out DIR] [--live BLOCKSCOPE] | soak --out DIR --live BLOCKSCOPE [--seconds N]"
+CMD="${1:-}"; ARG=""
+[[ $# -gt 0 ]] && shift
+[[ $CMD == record && $# -gt 0 ]] && { ARG=$1; shift; }
+PASS=()
+SOAK_SECONDS=150
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --out) [[ $# -ge 2 ]] || { echo "$USAGE" >&2; exit 2; }
+               [[ -d "$2" ]] || { echo "lab: --out $2: not a directory" >&2; exit 2; }
+               OUT="$(cd "$2" && pwd)"; PASS+=(--out "$OUT"); shift 2 ;;
+        --live) [[ $# -ge 2 && -x "$2" ]] || { echo "lab: --live needs an executable blockscope binary" >&2; exit 2; }
+                LIVE_BIN="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; PASS+=(--live "$LIVE_BIN"); shift 2 ;;
+        --seconds) [[ $# -ge 2 && $2 =~ ^[0-9]+$ && $2 -ge 20 ]] || { echo "lab: --seconds needs a number >= 20" >&2; exit 2; }
+                   SOAK_SECONDS=$2; shift 2 ;;
+        *) echo "$USAGE" >&2; exit 2 ;;
+    esac
+done
+case "$CMD" in
     list) printf '%s\n' "${SCENARIOS[@]}" ;;
+    check) [[ $(id -u) -eq 0 ]] || { echo "lab: must run as root" >&2; exit 2; }
+           check_tools; echo "lab: root and every tool present" >&2 ;;
     record)
         [[ $(id -u) -eq 0 ]] || { echo "lab: must run as root" >&2; exit 2; }
         check_tools
-        [[ -n "${2:-}" ]] || { echo "usage: lab.sh record <scenario>|all" >&2; exit 2; }
-        if [[ $2 == all ]]; then record_all; else record_one "$2"; fi ;;
-    *) echo "usage: lab.sh list | record <scenario>|all" >&2; exit 2 ;;
-esac
+        [[ -n "$ARG" ]] || { echo "$USAGE" >&2; exit 2; }
+        if [[ $ARG == all ]]; then record_all; else record_one "$ARG"; fi ;;
+    soak)
+        [[ $(id -u) -eq 0 ]] || { echo "lab: must run as root" >&2; exit 2; }
+        check_tools
+        [[ -n "$LIVE_BIN" && "$OUT" != "$CAPS" ]] || { echo "$USAGE" >&2; exit 2; }
+        soak_run ;;
+    *) echo "$USAGE" >&2; exit 2 ;;
+# `; exit` on the same line as `esac`: bash has parsed all it runs before it
+# starts, so editing this file during a run cannot change that run.
+esac; exit $?

@@ -18,7 +18,10 @@ Modes:
   call-server   answers STUN Binding requests; streams RTP-like packets
                 (50 pps) back to whoever streams to it.
   call-client   STUN connectivity checks, then RTP-like media at 50 pps.
+  turn-client   TURN Allocate with the long-term credential (401, then
+                authenticated), RFC 8489 retransmission; Refresh 0 to free.
   quic-server / quic-client   aioquic, ALPN hq-interop, one stream echo.
+  soak-server / soak-client   thousands of short TCP and UDP flows (soak).
 Clients print one JSON line with what happened and exit 0 on success,
 1 on failure (the scenario script decides which one it expected).
 """
@@ -115,7 +118,10 @@ def tls_server(a):
 
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
-        timeout = 20
+        # As long as the server lives: a connection whose ClientHello the
+        # middlebox dropped must not be closed by the server (a late FIN, and
+        # the client's RST to it) while the scenario is still recording.
+        timeout = a.time_limit
 
         def do_GET(self):
             body = big if self.path.startswith("/big") else small
@@ -140,18 +146,19 @@ def tls_server(a):
     ctx = make_ctx(a.cert, a.key)
     servers = []
     for addr in a.bind:
-        cls = type("S", (ThreadingHTTPServer,), {"address_family": family_of(addr),
-                                                  "daemon_threads": True,
-                                                  "shutdown_request": tls_close})
-        srv = cls((addr, a.port), H)
-        # Handshake in the handler thread (not in accept()), so that a
-        # connection whose ClientHello never arrives blocks nobody.
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
-                                     do_handshake_on_connect=False)
-        servers.append(srv)
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        if a.push_port:
-            threading.Thread(target=push_listener, args=(addr, a.push_port, ctx),
+        if a.port:  # --port 0: the push service only
+            cls = type("S", (ThreadingHTTPServer,), {"address_family": family_of(addr),
+                                                      "daemon_threads": True,
+                                                      "shutdown_request": tls_close})
+            srv = cls((addr, a.port), H)
+            # Handshake in the handler thread (not in accept()), so that a
+            # connection whose ClientHello never arrives blocks nobody.
+            srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                         do_handshake_on_connect=False)
+            servers.append(srv)
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+        for pp in a.push_port or []:
+            threading.Thread(target=push_listener, args=(addr, pp, ctx),
                              daemon=True).start()
     out({"mode": "tls-server", "listening": a.bind, "port": a.port, "push_port": a.push_port})
     time.sleep(a.time_limit)
@@ -227,8 +234,19 @@ def push_client(a):
     t0 = time.time()
     res = {"mode": "push-client", "server": a.server, "port": a.port, "sni": a.sni,
            "pings": 0, "pongs": 0}
+    if a.alpn:
+        ctx.set_alpn_protocols([a.alpn])
     try:
-        raw = socket.create_connection((a.server, a.port), timeout=5)
+        try:
+            raw = socket.create_connection((a.server, a.port), timeout=a.connect_timeout)
+        except OSError as e:
+            if not a.fallback_port:
+                raise
+            # As Apple's push client does: 5223 unreachable, try 443.
+            res["first_attempt"] = {"port": a.port, "error": repr(e),
+                                    "seconds": round(time.time() - t0, 3)}
+            res["port"] = a.fallback_port
+            raw = socket.create_connection((a.server, a.fallback_port), timeout=a.connect_timeout)
         s = ctx.wrap_socket(raw, server_hostname=a.sni)
         f = s.makefile("rwb")
         for i in range(a.count):
@@ -243,7 +261,7 @@ def push_client(a):
         res["error"] = repr(e)
     res["seconds"] = round(time.time() - t0, 3)
     out(res)
-    sys.exit(0 if res["pongs"] == a.count else 1)
+    sys.exit(0 if res["pongs"] == a.count and "error" not in res else 1)
 
 
 # ------------------------------------------------------------------- UDP
@@ -463,13 +481,203 @@ def quic_client(a):
     sys.exit(0 if res["ok"] else 1)
 
 
+def stun_transaction(s, dst, req, txid, max_sends, final_wait):
+    """One RFC 8489 transaction: RTO 500 ms doubling, same transaction ID;
+    returns (response bytes or None, sends)."""
+    rto, sends = 0.5, 0
+    while sends < max_sends:
+        s.sendto(req, dst)
+        sends += 1
+        deadline = time.time() + (rto if sends < max_sends else final_wait)
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                break
+            r, _, _ = select.select([s], [], [], left)
+            if r:
+                data, _ = s.recvfrom(65535)
+                p = stun_parse(data)
+                if p and p[1] == txid and (p[0] & 0x0110):
+                    return data, sends
+        rto *= 2
+    return None, sends
+
+
+def stun_attrs(data):
+    attrs, i, end = {}, 20, 20 + struct.unpack("!H", data[2:4])[0]
+    while i + 4 <= min(end, len(data)):
+        t, ln = struct.unpack("!HH", data[i:i + 4])
+        attrs.setdefault(t, data[i + 4:i + 4 + ln])
+        i += 4 + ln + (4 - ln % 4) % 4
+    return attrs
+
+
+def with_integrity(mtype, txid, attrs, key):
+    """MESSAGE-INTEGRITY (HMAC-SHA1, RFC 8489 14.5: the length field counts
+    up to and including it) then FINGERPRINT."""
+    import hmac
+    import hashlib
+    hdr = struct.pack("!HHI", mtype, len(attrs) + 24, MAGIC) + txid
+    mac = hmac.new(key, hdr + attrs, hashlib.sha1).digest()
+    return stun_message(mtype, txid, attrs + stun_attr(0x0008, mac))
+
+
+def turn_client(a):
+    """TURN Allocate (RFC 8656) with the long-term credential mechanism as
+    RFC 8489 9.2 says: an Allocate without credentials, the server's 401
+    with REALM and NONCE, the same request again with USERNAME, REALM,
+    NONCE and MESSAGE-INTEGRITY; then a Refresh with LIFETIME 0 to free it."""
+    import hashlib
+    s = socket.socket(family_of(a.server), socket.SOCK_DGRAM)
+    s.bind(("", a.local_port))
+    dst = (a.server, a.port)
+    res = {"mode": "turn-client", "server": a.server, "port": a.port, "steps": []}
+    t0 = time.time()
+    transport = stun_attr(0x0019, bytes([17, 0, 0, 0]))  # REQUESTED-TRANSPORT UDP
+    software = stun_attr(0x8022, b"blockscope-lab turn-client")
+    txid = os.urandom(12)
+    data, sends = stun_transaction(s, dst, stun_message(0x0003, txid, transport + software),
+                                   txid, a.max_sends, a.final_wait)
+    mtype = struct.unpack("!H", data[:2])[0] if data else None
+    res["steps"].append({"request": "allocate", "sends": sends,
+                         "response": "0x%04x" % mtype if mtype else None})
+    ok = False
+    if mtype == 0x0113:
+        at = stun_attrs(data)
+        code = at.get(0x0009, b"\0\0\0\0")
+        res["steps"][-1]["error"] = (code[2] & 7) * 100 + code[3]
+        realm, nonce = at.get(0x0014, b""), at.get(0x0015, b"")
+        key = hashlib.md5(b"%s:%s:%s" % (a.user.encode(), realm, a.password.encode())).digest()
+        creds = (stun_attr(0x0006, a.user.encode()) + stun_attr(0x0014, realm)
+                 + stun_attr(0x0015, nonce))
+        txid = os.urandom(12)
+        req = with_integrity(0x0003, txid, transport + software + creds, key)
+        data, sends = stun_transaction(s, dst, req, txid, a.max_sends, a.final_wait)
+        mtype = struct.unpack("!H", data[:2])[0] if data else None
+        res["steps"].append({"request": "allocate-authenticated", "sends": sends,
+                             "response": "0x%04x" % mtype if mtype else None})
+        if mtype == 0x0103:
+            ok = True
+            res["relayed"] = 0x0016 in stun_attrs(data)
+            txid = os.urandom(12)
+            req = with_integrity(0x0004, txid, stun_attr(0x000D, struct.pack("!I", 0)) + creds, key)
+            data, sends = stun_transaction(s, dst, req, txid, a.max_sends, a.final_wait)
+            mtype = struct.unpack("!H", data[:2])[0] if data else None
+            res["steps"].append({"request": "refresh-0", "sends": sends,
+                                 "response": "0x%04x" % mtype if mtype else None})
+    res["allocated"] = ok
+    res["seconds"] = round(time.time() - t0, 3)
+    out(res)
+    sys.exit(0 if ok else 1)
+
+
+# ------------------------------------------------------------------ soak
+def soak_server(a):
+    """TCP: read one request line, answer 200 bytes, close first (the
+    server's FIN). UDP: echo. On every --bind address, one port."""
+    tsocks, usocks = [], []
+    for addr in a.bind:
+        ts = socket.socket(family_of(addr), socket.SOCK_STREAM)
+        ts.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ts.bind((addr, a.port))
+        ts.listen(512)
+        ts.setblocking(False)
+        tsocks.append(ts)
+        us = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+        us.bind((addr, a.port))
+        usocks.append(us)
+    reply = b"blockscope-soak " + b"r" * 184
+    out({"mode": "soak-server", "listening": a.bind, "port": a.port})
+    conns = {}
+    end = time.time() + a.time_limit
+    while time.time() < end:
+        r, _, _ = select.select(tsocks + usocks + list(conns), [], [], 0.5)
+        now = time.time()
+        for s in r:
+            if s in tsocks:
+                try:
+                    c, _ = s.accept()
+                except OSError:
+                    continue
+                c.setblocking(False)
+                conns[c] = now
+            elif s in usocks:
+                data, peer = s.recvfrom(65535)
+                s.sendto(data, peer)
+            else:
+                try:
+                    data = s.recv(4096)
+                    if data:
+                        s.sendall(reply)
+                except OSError:
+                    pass
+                conns.pop(s, None)
+                s.close()
+        for c, t in list(conns.items()):
+            if now - t > 5:
+                conns.pop(c)
+                c.close()
+
+
+def soak_client(a):
+    """For --seconds: every 1/tcp_rate s one short TCP connection (servers
+    taken in turn), every 1/udp_rate s one UDP exchange from the next port
+    of --udp-first-port.. (distinct 5-tuples).
+    Counts what it did; exits 1 when fewer than 95 % succeeded."""
+    res = {"mode": "soak-client", "seconds": a.seconds, "tcp_attempts": 0, "tcp_ok": 0,
+           "udp_sent": 0, "udp_echoed": 0}
+    t0 = time.time()
+    next_tcp = next_udp = t0
+    k = 0
+    while time.time() < t0 + a.seconds:
+        now = time.time()
+        if now >= next_tcp:
+            server = a.server[k % len(a.server)]
+            k += 1
+            res["tcp_attempts"] += 1
+            try:
+                with socket.create_connection((server, a.port), timeout=2) as c:
+                    c.sendall(b"blockscope-soak request %d\n" % k)
+                    got = b""
+                    while True:
+                        d = c.recv(4096)
+                        if not d:
+                            break
+                        got += d
+                    if len(got) == 200:
+                        res["tcp_ok"] += 1
+            except OSError:
+                pass
+            next_tcp += 1.0 / a.tcp_rate
+        if now >= next_udp:
+            server = a.server[res["udp_sent"] % len(a.server)]
+            with socket.socket(family_of(server), socket.SOCK_DGRAM) as u:
+                # A port of its own per exchange (below the ephemeral range),
+                # so that every exchange is a flow of its own.
+                u.bind(("", a.udp_first_port + res["udp_sent"] % 20000))
+                u.settimeout(1)
+                u.sendto(b"blockscope-soak datagram %d" % res["udp_sent"], (server, a.port))
+                res["udp_sent"] += 1
+                try:
+                    u.recvfrom(65535)
+                    res["udp_echoed"] += 1
+                except OSError:
+                    pass
+            next_udp += 1.0 / a.udp_rate
+        time.sleep(max(0.0, min(next_tcp, next_udp) - time.time()))
+    res["elapsed"] = round(time.time() - t0, 3)
+    out(res)
+    ok = res["tcp_ok"] >= 0.95 * res["tcp_attempts"] and res["udp_echoed"] >= 0.95 * res["udp_sent"]
+    sys.exit(0 if ok else 1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="mode", required=True)
     p = sub.add_parser("tls-server")
     p.add_argument("--bind", action="append", required=True)
     p.add_argument("--port", type=int, default=443)
-    p.add_argument("--push-port", type=int, default=0)
+    p.add_argument("--push-port", type=int, action="append")
     p.add_argument("--cert", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--big-bytes", type=int, default=200000)
@@ -484,6 +692,9 @@ def main():
     p.add_argument("--sni", required=True)
     p.add_argument("--count", type=int, default=10)
     p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--connect-timeout", type=float, default=5.0)
+    p.add_argument("--fallback-port", type=int, default=0)
+    p.add_argument("--alpn", default="")
     p = sub.add_parser("udp-echo")
     p.add_argument("--bind", action="append", required=True, help="ADDR:PORT")
     p.add_argument("--time-limit", type=float, default=60)
@@ -502,6 +713,14 @@ def main():
     p.add_argument("--max-sends", type=int, default=5)
     p.add_argument("--final-wait", type=float, default=2.0)
     p.add_argument("--gap", type=float, default=0.5)
+    p = sub.add_parser("turn-client")
+    p.add_argument("--server", required=True)
+    p.add_argument("--port", type=int, default=3478)
+    p.add_argument("--local-port", type=int, default=0)
+    p.add_argument("--user", default="lab")
+    p.add_argument("--password", default="labpass")
+    p.add_argument("--max-sends", type=int, default=5)
+    p.add_argument("--final-wait", type=float, default=2.0)
     p = sub.add_parser("call-server")
     p.add_argument("--bind", required=True)
     p.add_argument("--port", type=int, required=True)
@@ -526,11 +745,23 @@ def main():
     p.add_argument("--sni", required=True)
     p.add_argument("--local-port", type=int, default=0)
     p.add_argument("--time-limit", type=float, default=8)
+    p = sub.add_parser("soak-server")
+    p.add_argument("--bind", action="append", required=True)
+    p.add_argument("--port", type=int, default=7000)
+    p.add_argument("--time-limit", type=float, default=200)
+    p = sub.add_parser("soak-client")
+    p.add_argument("--server", action="append", required=True)
+    p.add_argument("--port", type=int, default=7000)
+    p.add_argument("--seconds", type=float, default=150)
+    p.add_argument("--tcp-rate", type=float, default=80)
+    p.add_argument("--udp-rate", type=float, default=20)
+    p.add_argument("--udp-first-port", type=int, default=10000)
     a = ap.parse_args()
     {"tls-server": tls_server, "silent-server": silent_server, "push-client": push_client,
      "udp-echo": udp_echo, "udp-probe": udp_probe, "stun-client": stun_client,
      "call-server": call_server, "call-client": call_client,
-     "quic-server": quic_server, "quic-client": quic_client}[a.mode](a)
+     "quic-server": quic_server, "quic-client": quic_client,
+     "turn-client": turn_client, "soak-server": soak_server, "soak-client": soak_client}[a.mode](a)
 
 
 if __name__ == "__main__":
