@@ -162,7 +162,12 @@ def flows_of(truth, truth_path, services):
         if start is None:
             # Files recorded before `measured` existed: frame numbers only; the whole capture is one attempt.
             start, end = 0.0, truth.get("duration_seconds", 0.0)
-        name = f.get("sni") or (f.get("client_outcome") or {}).get("result", {}).get("sni")
+        # The name the flow carried on the wire (a ClientHello that was sent), not the one the client meant to
+        # send: a connection whose SYNs were dropped never showed a name.
+        outcome = (f.get("client_outcome") or {}).get("result", {})
+        sent_hello = bool(measured.get("client_hello")) or (
+            outcome.get("mode") == "quic-client" and measured.get("frames_client_to_server", 0) > 0)  # the Initial
+        name = f.get("sni") or (measured.get("client_hello") or {}).get("sni") or (outcome.get("sni") if sent_hello else None)
         if not name and f.get("tls"):
             name = f["tls"].get("sni")
         flow = dict(

@@ -92,9 +92,9 @@ struct OutputSchemaTests {
             "analyze", "--json", "--quiet", "--services", "Captures/lab/lab-services.yaml", "Captures/facetime-setup-blocked.pcap",
         ]).lines
         let assessment = try #require(lines.first { $0.contains("\"type\":\"assessment\"") })
-        #expect(assessment.contains("\"class\":\"blocked\",\"confidence\":\"suspected\""))
+        #expect(assessment.contains("\"class\":\"blocked\",\"confidence\":\"likely\""))
         #expect(try validate(assessment + "\n").0 == 0)
-        #expect(try validate(assessment.replacingOccurrences(of: "\"confidence\":\"suspected\"", with: "\"confidence\":\"low\"") + "\n").0 != 0)
+        #expect(try validate(assessment.replacingOccurrences(of: "\"confidence\":\"likely\"", with: "\"confidence\":\"low\"") + "\n").0 != 0)
         #expect(try validate(assessment.replacingOccurrences(of: "\"scope\":\"service\"", with: "\"scope\":\"destination\"") + "\n").0 != 0)
         #expect(try validate(assessment.replacingOccurrences(of: "\"summary\":", with: "\"note\":1,\"summary\":") + "\n").0 != 0)
     }

@@ -71,18 +71,23 @@ struct PcapExportTests {
     @Test func theFilterAppliesToTheExportToo() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        // The capture has an injected flow over IPv4 and one over IPv6; with `-f ip` only the IPv4 one is analysed,
-        // and only its packets are exported.
+        // The capture has three injected flows over IPv4 and one over IPv6; with `-f ip` only the IPv4 ones are
+        // analysed, and only their packets are exported.
         let run = try CLI.run(["analyze", "--json", "-f", "ip", "--export-pcap", directory, "Captures/sni-rst-injection.pcap"])
         let expected = Self.flagged(try CLI.objects(run.standardOutput))
         let rst = try #require(expected["tls-hello-rst"])
-        #expect(rst.flows == 1)
+        #expect(rst.flows == 3)
         let path = (directory as NSString).appendingPathComponent("tls-hello-rst.pcap")
         let again = try CLI.objects(try CLI.run(["analyze", "--json", "--quiet", path]).standardOutput)
         let flows = again.filter { $0["type"] as? String == "flow" }
-        #expect(flows.count == 1)
+        #expect(flows.count == 3)
         #expect(flows.allSatisfy { ($0["resp_h"] as? String)?.contains(".") == true })
-        #expect(flows.map { ($0["orig_pkts"] as? Int ?? 0) + ($0["resp_pkts"] as? Int ?? 0) } == [rst.packets])
+        #expect(flows.map { ($0["orig_pkts"] as? Int ?? 0) + ($0["resp_pkts"] as? Int ?? 0) }.reduce(0, +) == rst.packets)
+        // Unfiltered, the IPv6 flow is exported too.
+        let all = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: all) }
+        let unfiltered = try CLI.run(["analyze", "--json", "--export-pcap", all, "Captures/sni-rst-injection.pcap"])
+        #expect(Self.flagged(try CLI.objects(unfiltered.standardOutput))["tls-hello-rst"]?.flows == 4)
     }
 
     @Test func aFileInsteadOfADirectoryIsAUsageError() throws {
