@@ -13,6 +13,11 @@ let package = Package(
         .executable(name: "blockscope", targets: ["blockscope"]),
         .library(name: "WireFormat", targets: ["WireFormat"]),
         .library(name: "PacketCapture", targets: ["PacketCapture"]),
+        // For Benchmarks/ (a package of its own that depends on this one by path).
+        .library(name: "QUICInitial", targets: ["QUICInitial"]),
+        .library(name: "FlowTracking", targets: ["FlowTracking"]),
+        .library(name: "Rules", targets: ["Rules"]),
+        .library(name: "Blockscope", targets: ["Blockscope"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
