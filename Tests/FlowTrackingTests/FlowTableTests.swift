@@ -101,6 +101,28 @@ struct FlowTableTests {
         #expect(table.count == 2)
     }
 
+    @Test func drainReturnsOpenFlowsInOrderOfFirstPacketAfterSweepsReorderedTheTable() {
+        let table = FlowTable()
+        // 40 UDP flows started a second apart; every third one is heard from only once and times out, and the
+        // sweep moves the last flow into each hole, so the table's order is no longer the order of first packets.
+        for index in 0..<40 {
+            table.add(packet(from: "192.0.2.1", UInt16(5000 + index), to: "203.0.113.9", 53, payload: 10, at: Int64(index)))
+        }
+        for index in 0..<40 where index % 3 != 0 {
+            table.add(packet(from: "192.0.2.1", UInt16(5000 + index), to: "203.0.113.9", 53, payload: 10, at: 100))
+        }
+        // At 160 s the flows last heard from before 40 s have been idle past the UDP timeout (120 s).
+        table.add(packet(from: "192.0.2.1", 6000, to: "203.0.113.9", 53, payload: 10, at: 160))
+        let timedOut = table.takeFinished().map { Int($0.originator.port) - 5000 }
+        #expect(timedOut.sorted() == Array(stride(from: 0, to: 40, by: 3)))
+        let open = table.drain()
+        let ports = open.map { Int($0.originator.port) }
+        let expected = (0..<40).filter { $0 % 3 != 0 }.map { 5000 + $0 } + [6000]
+        #expect(ports == expected)
+        #expect(open.allSatisfy { $0.endReason == .captureEnd })
+        #expect(table.count == 0)
+    }
+
     @Test func closeReasonsAndPortReuse() {
         let table = FlowTable()
         let client = ("192.0.2.1", UInt16(40000))
