@@ -26,16 +26,19 @@ public final class PcapHandle {
     public let name: String
     /// Whether libpcap's `tv_usec` holds nanoseconds.
     private let nanosecondTimestamps: Bool
+    /// Bytes before each record's data in a classic pcap file: 16, or 24 in the modified (Kuznetzov) format.
+    private let recordHeaderLength: Int
     private var filter: OfflineFilter?
     private var isClosed = false
     /// Frames numbered so far.
     private var recordCount = 0
     public let loopBreaker = LoopBreaker()
 
-    private init(source: Source, name: String, nanosecondTimestamps: Bool) {
+    private init(source: Source, name: String, nanosecondTimestamps: Bool, recordHeaderLength: Int = 16) {
         self.source = source
         self.name = name
         self.nanosecondTimestamps = nanosecondTimestamps
+        self.recordHeaderLength = recordHeaderLength
         // Only live reads block in libpcap and need waking; files check the breaker's flag between records
         // (libpcap's own flag would linger on an offline handle and end the next run at once).
         if case .live(let pcap) = source { loopBreaker.attach(pcap) }
@@ -89,7 +92,8 @@ public final class PcapHandle {
             throw .libpcap(operation: "opening \(path)", message: Self.text(errorBuffer))
         }
         let nano = pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO
-        return PcapHandle(source: .file(pcap), name: path, nanosecondTimestamps: nano)
+        let modified = magic == 0xA1B2_CD34 || magic == 0x34CD_B2A1
+        return PcapHandle(source: .file(pcap), name: path, nanosecondTimestamps: nano, recordHeaderLength: modified ? 24 : 16)
     }
 
     /// Opens a live capture; needs root or CAP_NET_RAW.
@@ -234,13 +238,17 @@ public final class PcapHandle {
         let linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(pcap)))
         let file = live ? nil : pcap_file(pcap)
         let subsecondScale: Int64 = nanosecondTimestamps ? 1 : 1000
+        // The file offset of the next record, for warnings. Asked of stdio once, then counted: `ftello` per
+        // record cost an lseek system call per packet. A record longer than the snapshot length is cut by
+        // libpcap (its caplen no longer tells how far it read), so the offset is asked again after one.
+        var recordOffset = file.map { Int(ftello($0)) } ?? 0
+        let snapshot = Int(pcap_snapshot(pcap))
         while true {
             // Live: a breakLoop reaches us as PCAP_ERROR_BREAK (which also clears libpcap's flag).
             if live ? SignalStop.received : stopRequested {
                 summary.stoppedByRequest = true
                 return
             }
-            let recordOffset = file.map { Int(ftello($0)) } ?? 0
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
             let status = pcap_next_ex(pcap, &header, &data)
@@ -250,6 +258,9 @@ public final class PcapHandle {
                 recordCount += 1
                 summary.recordsRead += 1
                 let captured = Int(header.pointee.caplen)
+                if let file {
+                    recordOffset = captured >= snapshot ? Int(ftello(file)) : recordOffset + recordHeaderLength + captured
+                }
                 let bytes = UnsafeBufferPointer(start: captured > 0 ? data : nil, count: data == nil ? 0 : captured)
                 if let filter, !live {
                     guard try filter.accepts(bytes, originalLength: Int(header.pointee.len), linkType: linkType)
