@@ -116,12 +116,18 @@ public final class FlowTable {
         lastSweep = now
         var position = 0
         while position < flows.count {
-            // Fields are read in place: copying a whole flow (~3 KB, with its references) per flow per second of
-            // traffic cost more than the packets themselves.
-            let idle = now.nanoseconds(since: flows[position].lastSeen)
-            if flows[position].isClosed, idle > timeouts.closeDelay {
-                finish(at: position, reason: flows[position].closeReason ?? .fin)
-            } else if idle > timeout(for: flows[position].key.transportProtocol) {
+            // Fields are read in place through the buffer: `flows[position].field` copied the whole flow (~3 KB,
+            // retaining its references) per flow per second of traffic, more than the packets themselves cost.
+            // Only plain values are loaded here (`isClosed` calls into WireFormat, which made the compiler copy
+            // the flow first); `closed` is `Flow.isClosed` over them.
+            let (idle, rst, origFlags, respFlags, transport) = flows.withUnsafeBufferPointer { buffer in
+                (now.nanoseconds(since: buffer[position].lastSeen), buffer[position].firstRSTFromOriginator,
+                 buffer[position].orig.tcpFlags, buffer[position].resp.tcpFlags, buffer[position].key.transportProtocol)
+            }
+            let closed = rst != nil || (origFlags.contains(.fin) && respFlags.contains(.fin))
+            if closed, idle > timeouts.closeDelay {
+                finish(at: position, reason: flows.withUnsafeBufferPointer { $0[position].closeReason } ?? .fin)
+            } else if idle > timeout(for: transport) {
                 finish(at: position, reason: .idleTimeout)
             } else {
                 position += 1
