@@ -43,7 +43,8 @@ run() {
                 exit 1
             fi
         }
-        read -r seconds kilobytes <"$WORK/time"
+        # GNU time puts "Command exited with non-zero status N" first when a command fails.
+        read -r seconds kilobytes < <(tail -n 1 "$WORK/time")
         times+=("$seconds")
         ((kilobytes > rss)) && rss=$kilobytes
     done

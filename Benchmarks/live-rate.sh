@@ -4,7 +4,8 @@
 # namespaces: the frames carry documentation addresses and another host's MAC, so the receiving kernel discards
 # them after the capture has seen them. Needs root, iproute2 and tcpreplay. Usage:
 #   sudo Benchmarks/live-rate.sh FILE [RATE...]     RATE: Mbit/s, or "topspeed" (default: 100 250 500 1000 topspeed)
-# env: BUFFER_MIB (blockscope's kernel buffer, default 64), SCRATCH (build folder, default .build-release).
+# env: BUFFER_MIB (blockscope's kernel buffer, default 64), SNAPLEN (default 262144, blockscope's own default),
+#      SCRATCH (build folder, default .build-release).
 set -euo pipefail
 
 FILE=$(realpath "${1:?usage: live-rate.sh FILE [RATE...]}")
@@ -15,6 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 SCRATCH=${SCRATCH:-.build-release}
 BUFFER_MIB=${BUFFER_MIB:-64}
+SNAPLEN=${SNAPLEN:-262144}
 WORK=$(mktemp -d)
 LIVE_PID=
 
@@ -47,12 +49,12 @@ ip -n bsb-tx link set bsb-tx0 up
 ip -n bsb-rx link set bsb-rx0 up
 
 PACKETS=$(tcpdump -r "$FILE" -qn 2>/dev/null | wc -l || true)
-echo "file: $FILE ($PACKETS packets); blockscope kernel buffer $BUFFER_MIB MiB; $(nproc) cores"
+echo "file: $FILE ($PACKETS packets); blockscope kernel buffer $BUFFER_MIB MiB, snaplen $SNAPLEN; $(nproc) cores"
 printf '| %-9s | %12s | %12s | %12s | %12s | %10s |\n' rate "sent" "sent Mbit/s" "seen" "kernel drops" "drop %"
 printf '|%s|%s|%s|%s|%s|%s|\n' ----------- -------------- -------------- -------------- -------------- ------------
 for rate in "${RATES[@]}"; do
     ip netns exec bsb-rx "$BLOCKSCOPE" live -i bsb-rx0 --json --quiet --no-drop-privileges \
-        --buffer-size "$BUFFER_MIB" >"$WORK/live.json" 2>"$WORK/live.err" &
+        --buffer-size "$BUFFER_MIB" --snaplen "$SNAPLEN" >"$WORK/live.json" 2>"$WORK/live.err" &
     LIVE_PID=$!
     sleep 1
     if [[ $rate == topspeed ]]; then speed=(--topspeed); else speed=(--mbps="$rate"); fi
@@ -67,5 +69,5 @@ for rate in "${RATES[@]}"; do
     seen=$(sed -E 's/.*"packets":([0-9]+).*/\1/' <<<"$stats")
     drops=$(sed -E 's/.*"kernel_drops":([0-9]+|null).*/\1/' <<<"$stats")
     printf '| %-9s | %12s | %12s | %12s | %12s | %10s |\n' "$rate" "$sent" "${mbps%,}" "$seen" "$drops" \
-        "$(awk -v d="$drops" -v s="$sent" 'BEGIN {printf "%.2f", s > 0 ? 100 * d / s : 0}')"
+        "$(awk -v d="$drops" -v s="$sent" 'BEGIN {printf "%.2f", (s > 0) ? 100 * d / s : 0}')"
 done

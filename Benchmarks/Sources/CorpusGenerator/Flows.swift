@@ -125,8 +125,10 @@ struct FlowScripts {
         frames.append(toServer([.psh, .ack], ([0x17, 0x03, 0x03, UInt8(request >> 8), UInt8(request & 0xff)] + random.bytes(request))[...]))
         let segments = random.geometric(mean: 3)
         for index in 0..<segments {
-            var record: [UInt8] = [0x17, 0x03, 0x03, 0x05, 0xa3]
-            record += random.bytes(1448 - record.count)
+            // Full segments: 1448 bytes over IPv4, 1428 over IPv6 (1514- and 1502-byte frames, within the MTU).
+            let size = client.address.count == 4 ? 1448 : 1428
+            var record: [UInt8] = [0x17, 0x03, 0x03, UInt8((size - 5) >> 8), UInt8((size - 5) & 0xff)]
+            record += random.bytes(size - record.count)
             frames.append(toClient(index == segments - 1 ? [.psh, .ack] : .ack, record[...]))
             if index % 2 == 1 || index == segments - 1 { frames.append(toServer(.ack)) }
         }
