@@ -162,24 +162,31 @@ public final class FlowTable {
     /// Evicts the longest-idle eighth of the table (at least one flow).
     private func evictIdle() {
         let batch = max(1, maximumFlows / 8)
-        let order = flows.indices.sorted { flows[$0].lastSeen < flows[$1].lastSeen }
-        let victims = Set(order.prefix(batch))
-        var kept: [Flow] = []
-        kept.reserveCapacity(flows.count - victims.count)
-        for (position, var flow) in flows.enumerated() {
-            if victims.contains(position) {
+        let order = flows.withUnsafeBufferPointer { buffer in
+            buffer.indices.sorted { buffer[$0].lastSeen < buffer[$1].lastSeen }
+        }
+        var isVictim = [Bool](repeating: false, count: flows.count)
+        for position in order.prefix(batch) { isVictim[position] = true }
+        // The victims leave in table order; the others close up in place, in order (no second table at the
+        // table's largest: memory stays bounded by --max-flows plus one batch).
+        var kept = 0
+        for position in flows.indices {
+            if isVictim[position] {
+                var flow = flows[position]
                 flow.endReason = .evicted
                 flow.adoptZeekOrientation()
                 finished.append(flow)
             } else {
-                kept.append(flow)
+                if kept != position { flows.swapAt(kept, position) }
+                kept += 1
             }
         }
-        evictedCount += victims.count
-        finishedCount += victims.count
-        flows = kept
+        let evicted = flows.count - kept
+        flows.removeLast(evicted)
+        evictedCount += evicted
+        finishedCount += evicted
         index.removeAll(keepingCapacity: true)
-        for (position, flow) in flows.enumerated() { index[flow.key] = position }
+        for position in flows.indices { index[flows[position].key] = position }
     }
 
     /// Hands over the flows that ended since the last call.
