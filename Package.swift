@@ -62,7 +62,7 @@ let package = Package(
         // Where the shared captures are, and whether tests that need them, root or lab tools may skip.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture", "TestSupport"]),
-        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport", "CPcap"]),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "WireFormat", "TestSupport"]),
         .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "PacketCapture", "TestSupport"]),

@@ -28,6 +28,8 @@ public final class PcapHandle {
     private let nanosecondTimestamps: Bool
     /// Bytes before each record's data in a classic pcap file: 16, or 24 in the modified (Kuznetzov) format.
     private let recordHeaderLength: Int
+    /// Classic pcap records read from the mapped file until one needs libpcap (then nil, libpcap reads on).
+    private var mappedRecords: MappedPcapRecords?
     private var filter: OfflineFilter?
     private var isClosed = false
     /// Frames numbered so far.
@@ -59,6 +61,7 @@ public final class PcapHandle {
             break
         }
         filter = nil
+        mappedRecords = nil
     }
 
     /// The link type of a classic pcap file or a live capture; `nil` for pcapng (it is per interface).
@@ -93,7 +96,10 @@ public final class PcapHandle {
         }
         let nano = pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO
         let modified = magic == 0xA1B2_CD34 || magic == 0x34CD_B2A1
-        return PcapHandle(source: .file(pcap), name: path, nanosecondTimestamps: nano, recordHeaderLength: modified ? 24 : 16)
+        let handle = PcapHandle(source: .file(pcap), name: path, nanosecondTimestamps: nano, recordHeaderLength: modified ? 24 : 16)
+        // libpcap opened the file (link type, snapshot length, header checks); records come from the mapping.
+        if nano { handle.mappedRecords = MappedPcapRecords(file: file, snapshot: Int(pcap_snapshot(pcap))) }
+        return handle
     }
 
     /// Opens a live capture; needs root or CAP_NET_RAW.
@@ -180,6 +186,7 @@ public final class PcapHandle {
             defer { source = .pcapng(reader) }
             try readPcapng(&reader, into: &summary, body)
         case .file(let pcap):
+            if try readMapped(pcap, into: &summary, body) { return summary }
             try readLibpcap(pcap, live: false, into: &summary, tick: tick, body)
         case .live(let pcap):
             try readLibpcap(pcap, live: true, into: &summary, tick: tick, body)
@@ -225,6 +232,45 @@ public final class PcapHandle {
                     number: recordCount, timestamp: packet.timestamp ?? lastTime, hasTimestamp: packet.timestamp != nil,
                     capturedLength: packet.capturedLength, originalLength: packet.originalLength,
                     linkType: packet.linkType, interfaceIndex: packet.interfaceIndex)
+                summary.framesDelivered += 1
+                body(info, bytes.span)
+            }
+        }
+    }
+
+    /// Reads classic pcap records from the mapping. Returns true when the run is over (end of file or a stop
+    /// request); false when libpcap is to go on (no mapping, or a record it must read: it is seeked there).
+    private func readMapped(
+        _ pcap: OpaquePointer, into summary: inout CaptureSummary, _ body: (FrameInfo, Span<UInt8>) -> Void
+    ) throws(CaptureError) -> Bool {
+        guard var records = mappedRecords, let base = records.file.base else { return false }
+        defer { mappedRecords = mappedRecords == nil ? nil : records }
+        let linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(pcap)))
+        while true {
+            if stopRequested {
+                summary.stoppedByRequest = true
+                return true
+            }
+            switch records.next() {
+            case .end:
+                return true
+            case .handOver:
+                mappedRecords = nil
+                guard let file = pcap_file(pcap), fseeko(file, off_t(records.offset), SEEK_SET) == 0 else {
+                    throw .libpcap(operation: "seeking in \(name)", message: "fseeko to \(records.offset) failed")
+                }
+                return false
+            case .record(let timestamp, let captured, let original, let dataOffset):
+                recordCount += 1
+                summary.recordsRead += 1
+                let bytes = UnsafeBufferPointer(
+                    start: captured > 0 ? (base + dataOffset).assumingMemoryBound(to: UInt8.self) : nil, count: captured)
+                if let filter {
+                    guard try filter.accepts(bytes, originalLength: original, linkType: linkType) else { continue }
+                }
+                let info = FrameInfo(
+                    number: recordCount, timestamp: timestamp, capturedLength: captured, originalLength: original,
+                    linkType: linkType)
                 summary.framesDelivered += 1
                 body(info, bytes.span)
             }
