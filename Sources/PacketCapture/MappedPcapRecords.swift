@@ -21,10 +21,6 @@ struct MappedPcapRecords {
     private let snapshot: Int
     /// Offset of the next record.
     private(set) var offset = 24
-    /// The mapping before this offset has been given back (`MADV_DONTNEED`): pages already read would otherwise
-    /// stay in the process's resident set, and a 1 GB capture would count as 1 GB of RSS.
-    private var releasedUpTo = 0
-    static let releaseStep = 16 << 20
 
     static let headerLength = 16
     /// libpcap's `MAXIMUM_SNAPLEN`: larger records are its business (some link types allow more, or it refuses).
@@ -59,11 +55,7 @@ struct MappedPcapRecords {
     mutating func next() -> Next {
         guard let base = file.base else { return .end }
         // Frames are lent for one callback only, so everything before this record is done with.
-        if offset - releasedUpTo >= Self.releaseStep {
-            let end = offset - offset % Self.releaseStep
-            _ = madvise(UnsafeMutableRawPointer(mutating: base + releasedUpTo), end - releasedUpTo, MADV_DONTNEED)
-            releasedUpTo = end
-        }
+        file.releaseConsumed(upTo: offset)
         let remaining = file.count - offset
         if remaining == 0 { return .end }
         guard remaining >= Self.headerLength else { return .handOver }

@@ -7,14 +7,16 @@ import Glibc
 import Darwin
 #endif
 
-/// A source of frames: a capture file (pcap through libpcap, pcapng through `PcapngReader`) or a live interface.
+/// A source of frames: a capture file (pcap opened by libpcap, its records read from the mapped file by
+/// `MappedPcapRecords` and by libpcap from any record it treats specially; pcapng through `PcapngReader`) or a live
+/// interface.
 ///
 /// Frames are lent to the consumer as `(FrameInfo, Span<UInt8>)` for the duration of one callback, straight
 /// from libpcap's buffer or the mapped file; nothing is copied and nothing may be kept. One thread reads; other
 /// threads may only stop the loop, through `loopBreaker`.
 public final class PcapHandle {
     enum Source {
-        /// An offline classic pcap file read by libpcap.
+        /// An offline classic pcap file opened by libpcap (records mostly read from the mapping: `mappedRecords`).
         case file(OpaquePointer)
         /// A live capture.
         case live(OpaquePointer)
@@ -207,6 +209,8 @@ public final class PcapHandle {
                 summary.stoppedByRequest = true
                 return
             }
+            // Frames are lent for one callback only: what lies before the next block is done with.
+            reader.file.releaseConsumed(upTo: reader.offset)
             switch reader.next() {
             case .end:
                 return
