@@ -13,6 +13,11 @@ let package = Package(
         .executable(name: "blockscope", targets: ["blockscope"]),
         .library(name: "WireFormat", targets: ["WireFormat"]),
         .library(name: "PacketCapture", targets: ["PacketCapture"]),
+        // For Benchmarks/ (a package of its own that depends on this one by path).
+        .library(name: "QUICInitial", targets: ["QUICInitial"]),
+        .library(name: "FlowTracking", targets: ["FlowTracking"]),
+        .library(name: "Rules", targets: ["Rules"]),
+        .library(name: "Blockscope", targets: ["Blockscope"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,7 +62,7 @@ let package = Package(
         // Where the shared captures are, and whether tests that need them, root or lab tools may skip.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "PacketCapture", "TestSupport"]),
-        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport", "CPcap"]),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "WireFormat", "TestSupport"]),
         .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "PacketCapture", "TestSupport"]),

@@ -121,11 +121,18 @@ public final class FlowTable {
         lastSweep = now
         var position = 0
         while position < flows.count {
-            let flow = flows[position]
-            let idle = now.nanoseconds(since: flow.lastSeen)
-            if flow.isClosed, idle > timeouts.closeDelay {
-                finish(at: position, reason: flow.closeReason ?? .fin)
-            } else if idle > timeout(for: flow.key.transportProtocol) {
+            // Fields are read in place through the buffer: `flows[position].field` copied the whole flow (~3 KB,
+            // retaining its references) per flow per second of traffic, more than the packets themselves cost.
+            // Only plain values are loaded here (`isClosed` calls into WireFormat, which made the compiler copy
+            // the flow first); `closed` is `Flow.isClosed` over them.
+            let (idle, rst, origFlags, respFlags, transport) = flows.withUnsafeBufferPointer { buffer in
+                (now.nanoseconds(since: buffer[position].lastSeen), buffer[position].firstRSTFromOriginator,
+                 buffer[position].orig.tcpFlags, buffer[position].resp.tcpFlags, buffer[position].key.transportProtocol)
+            }
+            let closed = rst != nil || (origFlags.contains(.fin) && respFlags.contains(.fin))
+            if closed, idle > timeouts.closeDelay {
+                finish(at: position, reason: flows.withUnsafeBufferPointer { $0[position].closeReason } ?? .fin)
+            } else if idle > timeout(for: transport) {
                 finish(at: position, reason: .idleTimeout)
             } else {
                 position += 1
@@ -143,16 +150,16 @@ public final class FlowTable {
 
     /// Removes the flow at `position` (the last flow takes its place) and queues it with its end reason.
     private func finish(at position: Int, reason: Flow.EndReason) {
-        var flow = flows[position]
-        flow.endReason = reason
-        flow.adoptZeekOrientation()
-        index[flow.key] = nil
+        // Moved, not copied: the last flow swaps into the hole and the finished one leaves the array.
         let last = flows.count - 1
         if position != last {
-            flows[position] = flows[last]
+            flows.swapAt(position, last)
             index[flows[position].key] = position
         }
-        flows.removeLast()
+        var flow = flows.removeLast()
+        index[flow.key] = nil
+        flow.endReason = reason
+        flow.adoptZeekOrientation()
         finished.append(flow)
         finishedCount += 1
     }
@@ -160,24 +167,31 @@ public final class FlowTable {
     /// Evicts the longest-idle eighth of the table (at least one flow).
     private func evictIdle() {
         let batch = max(1, maximumFlows / 8)
-        let order = flows.indices.sorted { flows[$0].lastSeen < flows[$1].lastSeen }
-        let victims = Set(order.prefix(batch))
-        var kept: [Flow] = []
-        kept.reserveCapacity(flows.count - victims.count)
-        for (position, var flow) in flows.enumerated() {
-            if victims.contains(position) {
+        let order = flows.withUnsafeBufferPointer { buffer in
+            buffer.indices.sorted { buffer[$0].lastSeen < buffer[$1].lastSeen }
+        }
+        var isVictim = [Bool](repeating: false, count: flows.count)
+        for position in order.prefix(batch) { isVictim[position] = true }
+        // The victims leave in table order; the others close up in place, in order (no second table at the
+        // table's largest: memory stays bounded by --max-flows plus one batch).
+        var kept = 0
+        for position in flows.indices {
+            if isVictim[position] {
+                var flow = flows[position]
                 flow.endReason = .evicted
                 flow.adoptZeekOrientation()
                 finished.append(flow)
             } else {
-                kept.append(flow)
+                if kept != position { flows.swapAt(kept, position) }
+                kept += 1
             }
         }
-        evictedCount += victims.count
-        finishedCount += victims.count
-        flows = kept
+        let evicted = flows.count - kept
+        flows.removeLast(evicted)
+        evictedCount += evicted
+        finishedCount += evicted
         index.removeAll(keepingCapacity: true)
-        for (position, flow) in flows.enumerated() { index[flow.key] = position }
+        for position in flows.indices { index[flows[position].key] = position }
     }
 
     /// Hands over the flows that ended since the last call.
@@ -189,17 +203,33 @@ public final class FlowTable {
     /// Ends every flow still in the table (`capture-end`, or its close reason), in order of first packet, and
     /// returns them after those still waiting in `finished`.
     public func drain() -> [Flow] {
-        defer {
-            flows.removeAll()
-            index.removeAll()
+        index.removeAll()
+        var open = flows
+        flows = []
+        // Sort positions, not flows, then permute in place: no second copy of the table at its largest.
+        let order = open.indices.sorted { (open[$0].firstSeen, $0) < (open[$1].firstSeen, $1) }
+        Self.permute(&open, into: order)
+        for position in open.indices {
+            open[position].endReason = open[position].closeReason ?? .captureEnd
+            open[position].adoptZeekOrientation()
         }
-        let open = flows.enumerated().sorted { ($0.element.firstSeen, $0.offset) < ($1.element.firstSeen, $1.offset) }
-            .map { entry -> Flow in
-                var flow = entry.element
-                flow.endReason = flow.closeReason ?? .captureEnd
-                flow.adoptZeekOrientation()
-                return flow
+        var result = takeFinished()
+        if result.isEmpty { return open }
+        result.append(contentsOf: open)
+        return result
+    }
+
+    /// Rearranges `elements` so that position `i` holds what was at `order[i]`, by following cycles with swaps.
+    static func permute<Element>(_ elements: inout [Element], into order: [Int]) {
+        var placed = [Bool](repeating: false, count: order.count)
+        for start in order.indices where !placed[start] {
+            var position = start
+            placed[position] = true
+            while !placed[order[position]] {
+                elements.swapAt(position, order[position])
+                position = order[position]
+                placed[position] = true
             }
-        return takeFinished() + open
+        }
     }
 }

@@ -42,6 +42,21 @@ final class MappedFile {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }
 
+    /// The mapping before this offset has been given back: pages already read would otherwise stay in the
+    /// process's resident set, and reading a 1 GB capture would count as 1 GB of RSS.
+    private var releasedUpTo = 0
+    static let releaseStep = 16 << 20
+
+    /// Gives back (`MADV_DONTNEED`) the whole 16 MiB steps before `offset`, once nothing there is needed any more.
+    /// Reading there again stays correct (the pages come back from the file), only slower.
+    func releaseConsumed(upTo offset: Int) {
+        guard let base, offset - releasedUpTo >= Self.releaseStep else { return }
+        let end = min(offset, count) - min(offset, count) % Self.releaseStep
+        guard end > releasedUpTo else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + releasedUpTo), end - releasedUpTo, MADV_DONTNEED)
+        releasedUpTo = end
+    }
+
     /// Up to `limit` bytes from the start, for format detection and error messages.
     func prefix(_ limit: Int) -> [UInt8] {
         guard let base else { return [] }

@@ -7,14 +7,16 @@ import Glibc
 import Darwin
 #endif
 
-/// A source of frames: a capture file (pcap through libpcap, pcapng through `PcapngReader`) or a live interface.
+/// A source of frames: a capture file (pcap opened by libpcap, its records read from the mapped file by
+/// `MappedPcapRecords` and by libpcap from any record it treats specially; pcapng through `PcapngReader`) or a live
+/// interface.
 ///
 /// Frames are lent to the consumer as `(FrameInfo, Span<UInt8>)` for the duration of one callback, straight
 /// from libpcap's buffer or the mapped file; nothing is copied and nothing may be kept. One thread reads; other
 /// threads may only stop the loop, through `loopBreaker`.
 public final class PcapHandle {
     enum Source {
-        /// An offline classic pcap file read by libpcap.
+        /// An offline classic pcap file opened by libpcap (records mostly read from the mapping: `mappedRecords`).
         case file(OpaquePointer)
         /// A live capture.
         case live(OpaquePointer)
@@ -26,16 +28,21 @@ public final class PcapHandle {
     public let name: String
     /// Whether libpcap's `tv_usec` holds nanoseconds.
     private let nanosecondTimestamps: Bool
+    /// Bytes before each record's data in a classic pcap file: 16, or 24 in the modified (Kuznetzov) format.
+    private let recordHeaderLength: Int
+    /// Classic pcap records read from the mapped file until one needs libpcap (then nil, libpcap reads on).
+    private var mappedRecords: MappedPcapRecords?
     private var filter: OfflineFilter?
     private var isClosed = false
     /// Frames numbered so far.
     private var recordCount = 0
     public let loopBreaker = LoopBreaker()
 
-    private init(source: Source, name: String, nanosecondTimestamps: Bool) {
+    private init(source: Source, name: String, nanosecondTimestamps: Bool, recordHeaderLength: Int = 16) {
         self.source = source
         self.name = name
         self.nanosecondTimestamps = nanosecondTimestamps
+        self.recordHeaderLength = recordHeaderLength
         // Only live reads block in libpcap and need waking; files check the breaker's flag between records
         // (libpcap's own flag would linger on an offline handle and end the next run at once).
         if case .live(let pcap) = source { loopBreaker.attach(pcap) }
@@ -56,6 +63,7 @@ public final class PcapHandle {
             break
         }
         filter = nil
+        mappedRecords = nil
     }
 
     /// The link type of a classic pcap file or a live capture; `nil` for pcapng (it is per interface).
@@ -89,7 +97,11 @@ public final class PcapHandle {
             throw .libpcap(operation: "opening \(path)", message: Self.text(errorBuffer))
         }
         let nano = pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO
-        return PcapHandle(source: .file(pcap), name: path, nanosecondTimestamps: nano)
+        let modified = magic == 0xA1B2_CD34 || magic == 0x34CD_B2A1
+        let handle = PcapHandle(source: .file(pcap), name: path, nanosecondTimestamps: nano, recordHeaderLength: modified ? 24 : 16)
+        // libpcap opened the file (link type, snapshot length, header checks); records come from the mapping.
+        if nano { handle.mappedRecords = MappedPcapRecords(file: file, snapshot: Int(pcap_snapshot(pcap))) }
+        return handle
     }
 
     /// Opens a live capture; needs root or CAP_NET_RAW.
@@ -176,6 +188,7 @@ public final class PcapHandle {
             defer { source = .pcapng(reader) }
             try readPcapng(&reader, into: &summary, body)
         case .file(let pcap):
+            if try readMapped(pcap, into: &summary, body) { return summary }
             try readLibpcap(pcap, live: false, into: &summary, tick: tick, body)
         case .live(let pcap):
             try readLibpcap(pcap, live: true, into: &summary, tick: tick, body)
@@ -200,6 +213,8 @@ public final class PcapHandle {
                 summary.stoppedByRequest = true
                 return
             }
+            // Frames are lent for one callback only: what lies before the next block is done with.
+            reader.file.releaseConsumed(upTo: reader.offset)
             switch reader.next() {
             case .end:
                 return
@@ -231,6 +246,45 @@ public final class PcapHandle {
         }
     }
 
+    /// Reads classic pcap records from the mapping. Returns true when the run is over (end of file or a stop
+    /// request); false when libpcap is to go on (no mapping, or a record it must read: it is seeked there).
+    private func readMapped(
+        _ pcap: OpaquePointer, into summary: inout CaptureSummary, _ body: (FrameInfo, Span<UInt8>) -> Void
+    ) throws(CaptureError) -> Bool {
+        guard var records = mappedRecords, let base = records.file.base else { return false }
+        defer { mappedRecords = mappedRecords == nil ? nil : records }
+        let linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(pcap)))
+        while true {
+            if stopRequested {
+                summary.stoppedByRequest = true
+                return true
+            }
+            switch records.next() {
+            case .end:
+                return true
+            case .handOver:
+                mappedRecords = nil
+                guard let file = pcap_file(pcap), fseeko(file, off_t(records.offset), SEEK_SET) == 0 else {
+                    throw .libpcap(operation: "seeking in \(name)", message: "fseeko to \(records.offset) failed")
+                }
+                return false
+            case .record(let timestamp, let captured, let original, let dataOffset):
+                recordCount += 1
+                summary.recordsRead += 1
+                let bytes = UnsafeBufferPointer(
+                    start: captured > 0 ? (base + dataOffset).assumingMemoryBound(to: UInt8.self) : nil, count: captured)
+                if let filter {
+                    guard try filter.accepts(bytes, originalLength: original, linkType: linkType) else { continue }
+                }
+                let info = FrameInfo(
+                    number: recordCount, timestamp: timestamp, capturedLength: captured, originalLength: original,
+                    linkType: linkType)
+                summary.framesDelivered += 1
+                body(info, bytes.span)
+            }
+        }
+    }
+
     private func readLibpcap(
         _ pcap: OpaquePointer, live: Bool, into summary: inout CaptureSummary, tick: (() -> Void)?,
         _ body: (FrameInfo, Span<UInt8>) -> Void
@@ -238,13 +292,17 @@ public final class PcapHandle {
         let linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(pcap)))
         let file = live ? nil : pcap_file(pcap)
         let subsecondScale: Int64 = nanosecondTimestamps ? 1 : 1000
+        // The file offset of the next record, for warnings. Asked of stdio once, then counted: `ftello` per
+        // record cost an lseek system call per packet. A record longer than the snapshot length is cut by
+        // libpcap (its caplen no longer tells how far it read), so the offset is asked again after one.
+        var recordOffset = file.map { Int(ftello($0)) } ?? 0
+        let snapshot = Int(pcap_snapshot(pcap))
         while true {
             // Live: a breakLoop reaches us as PCAP_ERROR_BREAK (which also clears libpcap's flag).
             if live ? SignalStop.received : stopRequested {
                 summary.stoppedByRequest = true
                 return
             }
-            let recordOffset = file.map { Int(ftello($0)) } ?? 0
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
             let status = pcap_next_ex(pcap, &header, &data)
@@ -254,6 +312,9 @@ public final class PcapHandle {
                 recordCount += 1
                 summary.recordsRead += 1
                 let captured = Int(header.pointee.caplen)
+                if let file {
+                    recordOffset = captured >= snapshot ? Int(ftello(file)) : recordOffset + recordHeaderLength + captured
+                }
                 let bytes = UnsafeBufferPointer(start: captured > 0 ? data : nil, count: data == nil ? 0 : captured)
                 if let filter, !live {
                     guard try filter.accepts(bytes, originalLength: Int(header.pointee.len), linkType: linkType)

@@ -27,10 +27,11 @@ struct ParserBenchmarkTests {
         return result
     }
 
-    /// Runs `body` over the frames for about `budget` and prints one row; returns how many units it parsed.
+    /// Runs `body` over the frames for about `budget` and prints one row; returns how many units it parsed and
+    /// how many frames it was given, so that a test can require every frame to parse.
     @discardableResult
     static func row(_ name: String, _ frames: [(LinkType, [UInt8])], budget: Duration = .milliseconds(300),
-                    _ body: (LinkType, Span<UInt8>) -> Int) -> Int {
+                    _ body: (LinkType, Span<UInt8>) -> Int) -> (parsed: Int, packets: Int) {
         let clock = ContinuousClock()
         var packets = 0
         var bytes = 0
@@ -50,7 +51,14 @@ struct ParserBenchmarkTests {
             + " \(String(format: "%9.1f", nanoseconds)) ns/packet"
             + " \(String(format: "%12.0f", Double(packets) / seconds)) packets/s"
             + " \(String(format: "%9.1f", Double(bytes) / seconds / 1e6)) MB/s")
-        return parsed
+        return (parsed, packets)
+    }
+
+    /// Every frame of the row parsed, every time.
+    static func expectAll(_ result: (parsed: Int, packets: Int), sourceLocation: SourceLocation = #_sourceLocation) {
+        let (parsed, packets) = result
+        #expect(packets > 0, sourceLocation: sourceLocation)
+        #expect(parsed == packets, sourceLocation: sourceLocation)
     }
 
     @Test func perProtocol() throws {
@@ -64,9 +72,9 @@ struct ParserBenchmarkTests {
         }
 
         let tcp = try Self.frames("Captures/loopback-facetime-tls.pcap") { $0.tcp != nil }
-        #expect(Self.row("dissect Ethernet/IPv4/TCP", tcp, dissect) > 0)
+        Self.expectAll(Self.row("dissect Ethernet/IPv4/TCP", tcp, dissect))
         let ipv6 = try Self.frames("arkime/v6-http.pcap") { $0.network?.version == 6 && $0.tcp != nil }
-        #expect(Self.row("dissect Ethernet/IPv6/TCP", ipv6, dissect) > 0)
+        Self.expectAll(Self.row("dissect Ethernet/IPv6/TCP", ipv6, dissect))
 
         // TLS: the ClientHello record of the bundled capture, parsed to a summary with JA4.
         let hello = try Self.frames("Captures/loopback-facetime-tls.pcap") { $0.payload.capturedLength > 300 && $0.tcp?.destinationPort == 8443 }
@@ -80,27 +88,40 @@ struct ParserBenchmarkTests {
                 return info.serverName == "facetime.apple.com" && !JA4.fingerprint(info, transport: .tcp).isEmpty ? 1 : 0
             }
         }
-        #expect(names > 0)
+        Self.expectAll(names)
 
         // STUN: the ICE checks of a real WebRTC call.
-        let stun = try Self.frames("arkime/stun-ice-testcall.pcap") { $0.udp != nil }
+        // The datagrams that carry STUN's magic cookie (the call's RTP and DTLS are left out).
+        let stun = try Self.frames("arkime/stun-ice-testcall.pcap") { $0.udp != nil }.filter { linkType, frame in
+            _ = dissect(linkType, frame.span)
+            return dissector.withPayload(of: summary, in: frame.span) { payload in
+                payload.count >= 20 && payload[4] == 0x21 && payload[5] == 0x12 && payload[6] == 0xa4 && payload[7] == 0x42
+            }
+        }
         let messages = Self.row("STUN message (view)", stun) { linkType, frame in
             _ = dissect(linkType, frame)
             return dissector.withPayload(of: summary, in: frame) { payload in
                 (try? STUNMessage(validatingDatagram: payload)) == nil ? 0 : 1
             }
         }
-        #expect(messages > 0)
+        Self.expectAll(messages)
 
         // QUIC: the Initial of The Illustrated QUIC Connection, header walk and full Initial decryption.
         let quic = try Self.frames("illustrated-quic/capture.pcap") { $0.udp != nil }
         try #require(!quic.isEmpty)
         let initial = Array(quic.prefix(1))
-        #expect(Self.row("QUIC long header walk", initial) { linkType, frame in
+        Self.expectAll(Self.row("QUIC long header walk", initial) { linkType, frame in
             _ = dissect(linkType, frame)
-            return dissector.withPayload(of: summary, in: frame) { payload in QUICLongHeader.looksLikeQUIC(payload) ? 1 : 0 }
-        } > 0)
-        #expect(Self.row("QUIC Initial decryption + CRYPTO", initial) { linkType, frame in
+            return dissector.withPayload(of: summary, in: frame) { payload in
+                do {
+                    let header = try QUICLongHeader(validating: payload)
+                    return header.packetType == .initial ? 1 : 0
+                } catch {
+                    return 0
+                }
+            }
+        })
+        Self.expectAll(Self.row("QUIC Initial decryption + CRYPTO", initial) { linkType, frame in
             _ = dissect(linkType, frame)
             return dissector.withPayload(of: summary, in: frame) { payload in
                 guard let decrypted = try? InitialDecryptor.decryptClientInitial(payload) else { return 0 }
@@ -108,15 +129,18 @@ struct ParserBenchmarkTests {
                 crypto.insert(decrypted.frames)
                 return crypto.clientHello() == nil ? 0 : 1
             }
-        } > 0)
+        })
 
         // The whole pipeline (dissect, flows, application probes) over a mixed real capture.
         let mixed = try Self.frames("ndpi/stun_dtls_rtp.pcapng") { _ in true }
         let analyzer = Analyzer()
-        #expect(Self.row("pipeline (flows + app probes)", mixed) { linkType, frame in
+        let pipeline = Self.row("pipeline (flows + app probes)", mixed) { linkType, frame in
             analyzer.process(frame, linkType: linkType, timestamp: .zero, wireLength: frame.count)
-            return 1
-        } > 0)
+            return analyzer.summary.outcome == .ok ? 1 : 0
+        }
+        Self.expectAll(pipeline)
+        #expect(analyzer.statistics.packets == pipeline.packets)
+        #expect(analyzer.flows.count + analyzer.flows.finishedCount > 0)
     }
 
     static var buildKind: String {

@@ -101,6 +101,48 @@ struct FlowTableTests {
         #expect(table.count == 2)
     }
 
+    @Test func evictionTakesTheLongestIdleInTableOrderAndKeepsTheRestInPlace() {
+        var timeouts = FlowTable.Timeouts()
+        timeouts.udp = 10_000_000_000_000  // no idle timeouts here: only eviction
+        let table = FlowTable(maximumFlows: 16, timeouts: timeouts)
+        // 16 flows; then the even ones are heard from again, so the odd ones are the longest idle.
+        for index in 0..<16 {
+            table.add(packet(from: "192.0.2.1", UInt16(7000 + index), to: "203.0.113.9", 53, payload: 10, at: Int64(index)))
+        }
+        for index in stride(from: 0, to: 16, by: 2) {
+            table.add(packet(from: "192.0.2.1", UInt16(7000 + index), to: "203.0.113.9", 53, payload: 10, at: Int64(100 + index)))
+        }
+        // The 17th flow fills the table: the longest-idle eighth (2 flows: 7001 and 7003) goes, in table order.
+        table.add(packet(from: "192.0.2.1", 8000, to: "203.0.113.9", 53, payload: 10, at: 200))
+        let evicted = table.takeFinished().map { Int($0.originator.port) }
+        #expect(evicted == [7001, 7003])
+        #expect(table.evictedCount == 2)
+        let kept = table.drain().map { Int($0.originator.port) }
+        #expect(kept == [7000, 7002] + (4..<16).map { 7000 + $0 } + [8000])
+    }
+
+    @Test func drainReturnsOpenFlowsInOrderOfFirstPacketAfterSweepsReorderedTheTable() {
+        let table = FlowTable()
+        // 40 UDP flows started a second apart; every third one is heard from only once and times out, and the
+        // sweep moves the last flow into each hole, so the table's order is no longer the order of first packets.
+        for index in 0..<40 {
+            table.add(packet(from: "192.0.2.1", UInt16(5000 + index), to: "203.0.113.9", 53, payload: 10, at: Int64(index)))
+        }
+        for index in 0..<40 where index % 3 != 0 {
+            table.add(packet(from: "192.0.2.1", UInt16(5000 + index), to: "203.0.113.9", 53, payload: 10, at: 100))
+        }
+        // At 160 s the flows last heard from before 40 s have been idle past the UDP timeout (120 s).
+        table.add(packet(from: "192.0.2.1", 6000, to: "203.0.113.9", 53, payload: 10, at: 160))
+        let timedOut = table.takeFinished().map { Int($0.originator.port) - 5000 }
+        #expect(timedOut.sorted() == Array(stride(from: 0, to: 40, by: 3)))
+        let open = table.drain()
+        let ports = open.map { Int($0.originator.port) }
+        let expected = (0..<40).filter { $0 % 3 != 0 }.map { 5000 + $0 } + [6000]
+        #expect(ports == expected)
+        #expect(open.allSatisfy { $0.endReason == .captureEnd })
+        #expect(table.count == 0)
+    }
+
     @Test func closeReasonsAndPortReuse() {
         let table = FlowTable()
         let client = ("192.0.2.1", UInt16(40000))

@@ -34,7 +34,7 @@ public enum JA4 {
 
     public static func fingerprint(_ hello: ClientHelloInfo, transport: Transport) -> String {
         let parts = Parts(hello, transport: transport)
-        return parts.prefix + "_" + hash12(parts.ciphers) + "_" + hash12(parts.extensions)
+        return parts.prefix + "_" + hash12(parts.cipherList) + "_" + hash12(parts.extensionList)
     }
 
     /// The unhashed form (FoxIO's `ja4_r`), for logs and for explaining a fingerprint.
@@ -43,11 +43,14 @@ public enum JA4 {
         return parts.prefix + "_" + parts.ciphers + "_" + parts.extensions
     }
 
-    /// The "a" section and the two unhashed lists.
+    /// The "a" section and the two unhashed lists. The lists are built as ASCII bytes (one buffer each, not a
+    /// string per value: JA4 ran once per ClientHello and was most of its allocations).
     struct Parts {
         var prefix: String
-        var ciphers: String
-        var extensions: String
+        var cipherList: [UInt8]
+        var extensionList: [UInt8]
+        var ciphers: String { String(decoding: cipherList, as: UTF8.self) }
+        var extensions: String { String(decoding: extensionList, as: UTF8.self) }
 
         init(_ hello: ClientHelloInfo, transport: Transport) {
             let ciphers = hello.cipherSuites.filter { !TLSGrease.isGrease($0) }
@@ -56,23 +59,26 @@ public enum JA4 {
             let serverName = extensions.contains(TLSExtensionType.serverName.rawValue) ? "d" : "i"
             prefix = transport.prefix + JA4.version(hello) + serverName + JA4.twoDigits(ciphers.count)
                 + JA4.twoDigits(extensions.count) + JA4.alpn(hello.firstALPNBytes)
-            self.ciphers = ciphers.sorted().map(Hex.word).joined(separator: ",")
+            cipherList = []
+            Hex.appendWords(ciphers.sorted(), to: &cipherList)
             let hashed = extensions.filter {
                 $0 != TLSExtensionType.serverName.rawValue
                     && $0 != TLSExtensionType.applicationLayerProtocolNegotiation.rawValue
             }
-            var list = hashed.sorted().map(Hex.word).joined(separator: ",")
+            var list: [UInt8] = []
+            Hex.appendWords(hashed.sorted(), to: &list)
             if !signatureAlgorithms.isEmpty {
-                list += "_" + signatureAlgorithms.map(Hex.word).joined(separator: ",")
+                list.append(UInt8(ascii: "_"))
+                Hex.appendWords(signatureAlgorithms, to: &list)
             }
             // An empty extension list hashes to zeros whatever follows (technical details, "Extension hash").
-            self.extensions = hashed.isEmpty ? "" : list
+            extensionList = hashed.isEmpty ? [] : list
         }
     }
 
-    static func hash12(_ list: String) -> String {
+    static func hash12(_ list: [UInt8]) -> String {
         guard !list.isEmpty else { return "000000000000" }
-        return String(SHA256.hexDigest(list.utf8).prefix(12))
+        return String(SHA256.hexDigest(list).prefix(12))
     }
 
     static func twoDigits(_ count: Int) -> String {

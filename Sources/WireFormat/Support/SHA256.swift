@@ -91,7 +91,11 @@ public struct SHA256: Sendable {
     // MARK: - Compression function (§6.2.2)
 
     private mutating func compress() {
-        var schedule = [UInt32](repeating: 0, count: 64)
+        // The message schedule lives on the stack: a heap array per 64-byte block was most of the cost.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in compress(schedule: schedule) }
+    }
+
+    private mutating func compress(schedule: UnsafeMutableBufferPointer<UInt32>) {
         for t in 0..<16 {
             schedule[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16
                 | UInt32(block[4 * t + 2]) << 8 | UInt32(block[4 * t + 3])
@@ -144,6 +148,18 @@ enum Hex {
     /// `value` as exactly four lower-case hex digits (JA4's cipher and extension lists).
     static func word(_ value: UInt16) -> String {
         string([UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
+    }
+
+    /// Appends `values` as four-digit lower-case hex words joined by commas (JA4's lists), as ASCII bytes.
+    static func appendWords(_ values: [UInt16], to text: inout [UInt8]) {
+        text.reserveCapacity(text.count + values.count * 5)
+        for (position, value) in values.enumerated() {
+            if position > 0 { text.append(UInt8(ascii: ",")) }
+            text.append(digits[Int(value >> 12)])
+            text.append(digits[Int(value >> 8 & 0x0f)])
+            text.append(digits[Int(value >> 4 & 0x0f)])
+            text.append(digits[Int(value & 0x0f)])
+        }
     }
 
     /// The hex digit of a nibble (0–15).
