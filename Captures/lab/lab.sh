@@ -287,7 +287,7 @@ stop_live() {
     kill -0 "$LIVE_PID" 2>/dev/null && die "blockscope live ignored SIGINT for 10 s"
     wait "$LIVE_PID" || rc=$?
     LIVE_PID=""
-    [[ $rc == 0 || $rc == 3 ]] || { cat "$TMP/live.log" >&2; die "blockscope live exited with $rc"; }
+    [[ $rc == 0 || $rc == 3 || $rc == 4 ]] || { cat "$TMP/live.log" >&2; die "blockscope live exited with $rc"; }
 }
 
 # --------------------------------------------------------- client side

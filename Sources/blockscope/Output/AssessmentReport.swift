@@ -7,7 +7,7 @@ extension Report {
     /// Writes the assessments; in the text report from files, the kept flow blocks follow them.
     func writeAssessments(_ results: [AssessmentResult], flows: Int, untracked: Int) {
         if json {
-            for result in results { output.write(Self.jsonLine(result) + "\n") }
+            for result in results { Self.jsonLine(result).write(to: output) }
             return
         }
         if streaming { output.write("\n") }
@@ -31,7 +31,7 @@ extension Report {
         writeListedFlows(total: flows)
     }
 
-    static func jsonLine(_ result: AssessmentResult) -> String {
+    static func jsonLine(_ result: AssessmentResult) -> JSONLine {
         var line = JSONLine()
         line.add("type", "assessment")
         line.add("schema", schema)
@@ -53,6 +53,6 @@ extension Report {
         })
         line.add("evidence", strings: result.evidence)
         line.add("summary", result.summary)
-        return line.finished
+        return line
     }
 }

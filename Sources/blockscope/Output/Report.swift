@@ -55,7 +55,7 @@ final class Report {
         let verdict = classifier.verdict(for: context)
         let result = (verdict: verdict, service: context.service)
         if json {
-            output.write(jsonLine(flow, verdict, service: context.service) + "\n")
+            jsonLine(flow, verdict, service: context.service).write(to: output)
             return result
         }
         guard allFlows || Self.isFlagged(verdict) else { return result }
@@ -77,7 +77,7 @@ final class Report {
         return result
     }
 
-    private func jsonLine(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> String {
+    private func jsonLine(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> JSONLine {
         let endReason = flow.endReason ?? .captureEnd
         var line = JSONLine()
         line.add("type", "flow")
@@ -113,7 +113,7 @@ final class Report {
         judged.add("title", verdict.title)
         judged.add("evidence", strings: verdict.evidence)
         line.add("verdict", object: judged)
-        return line.finished
+        return line
     }
 
     /// The flow's row, what the parsers found, its verdict with the plain-words evidence, and (`--explain`) the rule.
@@ -245,7 +245,7 @@ final class Report {
             line.add("elapsed", seconds: facts.elapsedNanoseconds)
             line.add("files", strings: facts.files)
             line.add("warnings", strings: facts.warnings)
-            output.write(line.finished + "\n")
+            line.write(to: output)
             return
         }
         var text = ""
