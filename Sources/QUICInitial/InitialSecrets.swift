@@ -16,7 +16,6 @@ import WireFormat
 /// (32 bytes), so HKDF-Expand is the single block T(1) = HMAC(PRK, info | 0x01) (RFC 5869 §2.3). HMAC-SHA256
 /// (RFC 2104) is written out over swift-crypto's SHA-256 with its non-generic buffer path: swift-crypto's `HMAC`
 /// and `HKDF` through `SymmetricKey` and `DataProtocol` cost several times the hashing itself, once per QUIC flow.
-/// The server's keys are derived when asked for: Blockscope decrypts the client's Initials only.
 ///
 /// Salts: version 1 and drafts 33–34 `38762cf7…` (RFC 9001 §5.2); version 2 `0dede3de…` (RFC 9369 §3.3.1);
 /// drafts 29–32 `afbfec28…` (draft-ietf-quic-tls-29 §5.2); drafts 23–28 and mvfst-27 `c3eef712…`; draft 22 and
