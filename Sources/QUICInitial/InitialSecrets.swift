@@ -13,9 +13,8 @@ import WireFormat
 /// ```
 /// HKDF-Expand-Label is TLS 1.3's (RFC 8446 §7.1): `info` = output length (16 bits), the label prefixed with
 /// "tls13 " (8-bit length), an empty context (8-bit length 0). Every output here is at most one SHA-256 block
-/// (32 bytes), so HKDF-Expand is the single block T(1) = HMAC(PRK, info | 0x01) (RFC 5869 §2.3). HMAC-SHA256
-/// (RFC 2104) is written out over swift-crypto's SHA-256 with its non-generic buffer path: swift-crypto's `HMAC`
-/// and `HKDF` through `SymmetricKey` and `DataProtocol` cost several times the hashing itself, once per QUIC flow.
+/// (32 bytes), so HKDF-Expand is the single block T(1) = HMAC(PRK, info | 0x01) (RFC 5869 §2.3), computed with
+/// swift-crypto's HMAC: that keeps the key bytes in safe arrays (the nonce needs the IV's bytes).
 ///
 /// Salts: version 1 and drafts 33–34 `38762cf7…` (RFC 9001 §5.2); version 2 `0dede3de…` (RFC 9369 §3.3.1);
 /// drafts 29–32 `afbfec28…` (draft-ietf-quic-tls-29 §5.2); drafts 23–28 and mvfst-27 `c3eef712…`; draft 22 and
@@ -37,8 +36,9 @@ public struct InitialSecrets: Hashable, Sendable {
     public init?(version: QUICVersion, clientDestinationConnectionID: [UInt8]) {
         guard let salt = Self.salt(for: version) else { return nil }
         let labels = version == .v2 ? PacketProtectionKeys.Labels.version2 : PacketProtectionKeys.Labels.version1
-        // HKDF-Extract(salt, IKM) = HMAC(salt, IKM) (RFC 5869 §2.2).
-        let initialSecret = Self.hmacSHA256(key: salt, message: clientDestinationConnectionID)
+        let extracted = HKDF<Crypto.SHA256>.extract(
+            inputKeyMaterial: SymmetricKey(data: clientDestinationConnectionID), salt: salt)
+        let initialSecret = Array(extracted)
         self.version = version
         self.initialSecret = initialSecret
         client = PacketProtectionKeys(
@@ -95,26 +95,8 @@ public struct InitialSecrets: Hashable, Sendable {
         info += fullLabel
         info.append(0)  // empty context
         info.append(1)  // HKDF-Expand block counter T(1)
-        return Array(hmacSHA256(key: secret, message: info).prefix(min(length, 32)))
-    }
-
-    /// HMAC-SHA256 (RFC 2104) for keys of at most 64 bytes (the salts and secrets here are 20 and 32).
-    static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        precondition(key.count <= 64, "HMAC keys here are at most one SHA-256 block")
-        var pads = [UInt8](repeating: 0, count: 128)
-        for index in 0..<64 {
-            let byte = index < key.count ? key[index] : 0
-            pads[index] = byte ^ 0x36
-            pads[64 + index] = byte ^ 0x5c
-        }
-        var inner = Crypto.SHA256()
-        pads.withUnsafeBytes { inner.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<64])) }
-        message.withUnsafeBytes { inner.update(bufferPointer: $0) }
-        let innerDigest = inner.finalize()
-        var outer = Crypto.SHA256()
-        pads.withUnsafeBytes { outer.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[64..<128])) }
-        innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { Array($0) }
+        let block = HMAC<Crypto.SHA256>.authenticationCode(for: info, using: SymmetricKey(data: secret))
+        return Array(Array(block).prefix(min(length, 32)))
     }
 }
 
