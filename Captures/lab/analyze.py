@@ -23,6 +23,10 @@ MIDDLEBOX_TTL = 64   # packets the middlebox makes itself (REJECT's RST)
 BIG = 200000
 
 
+# The built-in rule lossy-but-completed needs ≥3 holes in the server's data filled by retransmissions.
+LOSSY_MIN_RETRANSMISSIONS = 3
+
+
 def E(proto, addr, port, label, verdict, cls, check, reason, sni=None, control=False,
       ok=None, **kw):
     return dict(proto=proto, addr=addr, port=port, label=label, verdict=verdict, cls=cls,
@@ -198,7 +202,7 @@ SPECS = {
     ],
     "lossy-completed": [
         E("tcp", S4, 443, "trig4", "lossy-but-completed", "benign", "lossy_completed",
-          "5% random loss both ways: retransmissions, but the 200 KB body arrives", sni=TRIGGER,
+          "every 10th full-size server segment dropped: retransmissions, but the 200 KB body arrives", sni=TRIGGER,
           ok=True, min_bytes=BIG),
         E("tcp", S4, 443, "ctrl4", "lossy-but-completed", "benign", "lossy_completed",
           "same loss for the control SNI; completes with retransmissions", sni=CONTROL, control=True,
@@ -405,7 +409,9 @@ def ck_tls_completed(m, p, ctx):
 
 
 def ck_lossy_completed(m, p, ctx):
-    e = ck_tls_completed(m, p, ctx)
+    # As ck_tls_completed, but the close may be the client's RST alone: with losses, curl often has its
+    # Content-Length bytes while the server's close_notify and FIN are still being retransmitted, and exits.
+    e = [x for x in ck_tls_completed(m, p, ctx) if x != "no FIN from either side"]
     need(e, m.get("server_retransmissions", 0) + m.get("client_retransmissions", 0) >= 1, "no retransmission seen")
     return e
 
@@ -644,12 +650,19 @@ def main():
         elif ex["ok"] is not None and (oc["exit_code"] == 0) != ex["ok"]:
             errs.append("client exit code %d, expected %s" % (oc["exit_code"], "success" if ex["ok"] else "failure"))
         errors += ["%s (%s): %s" % (ex["label"], ex["verdict"], x) for x in errs]
+        verdict, reason = ex["verdict"], ex["reason"]
+        if ex["check"] == "lossy_completed" and m.get("server_retransmissions", 0) < LOSSY_MIN_RETRANSMISSIONS:
+            # The middlebox's drops are counted per packet, both ways: in some runs they hit fewer of the server's
+            # segments than the rules need to call the loss out (DESIGN.md: lossy-but-completed, ≥3 holes filled by
+            # retransmissions). tshark's count of the server's retransmissions decides which benign label applies.
+            verdict = "completed"
+            reason += "; in this run only %d server retransmission(s), too few to call it lossy" % m.get("server_retransmissions", 0)
         out_flows.append({
             "label": ex["label"], "proto": fl["proto"], "family": "ipv6" if ":" in fl["server"][0] else "ipv4",
             "client": {"addr": fl["client"][0], "port": fl["client"][1]},
             "server": {"addr": fl["server"][0], "port": fl["server"][1]},
             "sni": m.get("sni"), "control": ex["control"],
-            "expected": {"verdict": ex["verdict"], "class": ex["cls"], "reason": ex["reason"]},
+            "expected": {"verdict": verdict, "class": ex["cls"], "reason": reason},
             "client_outcome": oc, "measured": m})
     out_flows.sort(key=lambda d: d["measured"]["first_frame"])
 

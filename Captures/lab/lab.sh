@@ -529,9 +529,9 @@ sc_port_closed() {
 }
 
 sc_lossy_completed() {
-    DESC="Benign: the middlebox drops every 20th forwarded packet, in both directions (statistic match, nth mode: deterministic, so every run loses enough of the server's data for the rules' ≥3 holes; 5% at random sometimes lost only 2). Two 200 KB downloads (trigger and control names) complete, with retransmissions."
+    DESC="Benign: a lossy link. The middlebox drops every 10th full-size segment from the server (statistic match, nth mode, on packets of 1000 bytes or more: data, never the handshake, ACKs or FINs, so every run loses several of the server's segments and both sides still close with FINs). Two 200 KB downloads (trigger and control names) complete, with retransmissions."
     start_tls_server
-    mb iptables -A FORWARD -m statistic --mode nth --every 20 --packet 0 -j DROP
+    mb iptables -A FORWARD -s "$S4" -p tcp -m length --length 1000:65535 -m statistic --mode nth --every 10 --packet 0 -j DROP
     start_capture
     curl_tls trig4 40 "$TRIGGER" "$S4" 443 /big
     curl_tls ctrl4 40 "$CONTROL" "$S4" 443 /big

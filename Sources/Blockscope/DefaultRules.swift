@@ -168,7 +168,8 @@ rules:
     title: Completed despite losses (holes in the server's data, filled by retransmissions)
     class: benign
     confidence: high
-    when: end_reason == "fin" and resp_data_bytes > 0B and resp_out_of_order >= 3 and resp_retransmissions >= 3
+    # However it closed (a client with all its bytes may reset instead of waiting for the server's retransmitted FIN).
+    when: resp_data_bytes > 0B and resp_out_of_order >= 3 and resp_retransmissions >= 3
 
   - id: completed
     title: Completed normally

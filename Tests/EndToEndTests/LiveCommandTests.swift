@@ -282,6 +282,30 @@ struct LiveCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty, "no spool left behind")
     }
 
+    /// Rule and services files are read before root is dropped: a file only root can read still works.
+    @Test func filesOnlyRootCanReadAreReadBeforePrivilegesAreDropped() throws {
+        let directory = Lab.temporaryPath("-root-only")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let rules = directory + "/rules.yaml"
+        try Data("- id: my-rule\n  title: T\n  class: benign\n  confidence: low\n  when: \"false\"\n".utf8)
+            .write(to: URL(fileURLWithPath: rules))
+        chmod(rules, 0o600)
+        let services = directory + "/services.yaml"
+        try Data("- name: Mine\n  match:\n    - sni: [mine.example]\n".utf8).write(to: URL(fileURLWithPath: services))
+        chmod(services, 0o600)
+        let result = try CLI.run(
+            ["live", "-i", "lo", "--quiet", "--filter", "udp and dst port 9", "--duration", "0.5", "--rules", rules,
+             "--services", services], timeout: 20)
+        #expect(result.status == 0, "\(result.standardError)")
+        // And a broken rules file fails before any capture, with its place.
+        try Data("- id: Bad\n".utf8).write(to: URL(fileURLWithPath: rules))
+        let broken = try CLI.run(["live", "-i", "lo", "--duration", "0.5", "--rules", rules], timeout: 20)
+        #expect(broken.status == 2)
+        #expect(broken.standardError.contains("\(rules):1:7:"), "\(broken.standardError)")
+    }
+
     @Test func durationAndCountStopTheCapture() throws {
         let start = Date()
         let result = try CLI.run(["live", "-i", "lo", "--quiet", "--filter", "udp and dst port 9", "--duration", "0.5"], timeout: 20)

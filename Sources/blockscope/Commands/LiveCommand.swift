@@ -65,6 +65,10 @@ struct LiveCommand: ParsableCommand {
     func run() throws {
         var status: Int32 = 0
         do {
+            // Rule, service and assessment files are read first, as the user who started the command (they may be
+            // readable by root only), and a mistake in them fails before anything is captured.
+            let classifier = try rules.classifier()
+            let parameters = try assessment.parameters()
             let handle = try PcapHandle.openLive(
                 LiveOptions(
                     interface: interface, snaplen: snaplen, promiscuous: !noPromiscuous, immediateMode: true,
@@ -86,7 +90,7 @@ struct LiveCommand: ParsableCommand {
                         + "can write, or a new one (created for it)")
             }
             let run = AnalysisRun(
-                options: output, classifier: try rules.classifier(), parameters: try assessment.parameters(), streaming: true)
+                options: output, classifier: classifier, parameters: parameters, streaming: true)
             run.files = []
             run.export = export
             run.spool = spool
