@@ -11,18 +11,13 @@ public enum ParameterFile {
     public static func load(yaml: String, file: String, section: String, expected: [String: ValueType])
         throws(RuleError) -> [String: Parameter]
     {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw RuleError(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
-        }
-        guard let root else { return [:] }
-        guard var mapping = root.mapping else { throw Self.error(file, root, "expected a mapping of parameters") }
+        // A YAML syntax error names its line and column, as in rule and services files.
+        guard let root = try YAMLDiagnostics.compose(yaml, file: file) else { return [:] }
+        guard var mapping = root.mapping else { throw YAMLDiagnostics.error(file, root, "expected a mapping of parameters") }
         if let inner = mapping[section] {
-            guard let innerMapping = inner.mapping else { throw Self.error(file, inner, "'\(section)' must be a mapping") }
+            guard let innerMapping = inner.mapping else { throw YAMLDiagnostics.error(file, inner, "'\(section)' must be a mapping") }
             for (key, _) in mapping where key.string != section {
-                throw Self.error(file, key, "unknown key '\(key.string ?? "?")' at the top level (expected '\(section)')")
+                throw YAMLDiagnostics.error(file, key, "unknown key '\(key.string ?? "?")' at the top level (expected '\(section)')")
             }
             mapping = innerMapping
         }
@@ -30,21 +25,21 @@ public enum ParameterFile {
         for (key, node) in mapping {
             guard let name = key.string, let type = expected[name] else {
                 let known = expected.keys.sorted().joined(separator: ", ")
-                throw Self.error(file, key, "unknown parameter '\(key.string ?? "?")' (expected one of: \(known))")
+                throw YAMLDiagnostics.error(file, key, "unknown parameter '\(key.string ?? "?")' (expected one of: \(known))")
             }
-            guard let text = node.scalar?.string else { throw Self.error(file, node, "'\(name)' must be a number") }
+            guard let text = node.scalar?.string else { throw YAMLDiagnostics.error(file, node, "'\(name)' must be a number") }
             let tokens: [Token]
             do {
                 tokens = try Lexer.tokenize(text)
             } catch {
-                throw Self.error(file, node, "'\(name)': \(error.message)")
+                throw YAMLDiagnostics.error(file, node, "'\(name)': \(error.message)")
             }
             guard tokens.count == 2, case .number(let number, let literalType) = tokens[0].kind, number >= 0 else {
-                throw Self.error(file, node, "'\(name)' must be a non-negative \(type) literal, not '\(text)'")
+                throw YAMLDiagnostics.error(file, node, "'\(name)' must be a non-negative \(type) literal, not '\(text)'")
             }
             guard literalType == type else {
                 let hint = type == .duration ? " (write a unit: 10s, 2min)" : type == .size ? " (write a unit: 16KiB)" : ""
-                throw Self.error(file, node, "'\(name)' must be a \(type), not a \(literalType)\(hint)")
+                throw YAMLDiagnostics.error(file, node, "'\(name)' must be a \(type), not a \(literalType)\(hint)")
             }
             values[name] = Parameter(value: number, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         }
@@ -56,9 +51,5 @@ public enum ParameterFile {
         public var value: Double
         public var line: Int
         public var column: Int
-    }
-
-    private static func error(_ file: String, _ node: Node, _ message: String) -> RuleError {
-        RuleError(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, message: message)
     }
 }

@@ -43,24 +43,7 @@ public struct RuleSet<Record>: Sendable {
     static var keys: [String] { ["id", "verdict", "title", "class", "confidence", "services", "when"] }
 
     public static func load(yaml: String, file: String, registry: FieldRegistry<Record>) throws(RuleError) -> RuleSet {
-        guard let root = try YAMLDiagnostics.compose(yaml, file: file) else {
-            throw RuleError(file: file, line: 1, column: 1, message: "empty rules file (expected a list of rules)")
-        }
-        let list: Node.Sequence
-        switch root {
-        case .sequence(let s):
-            list = s
-        case .mapping(let m):
-            for (key, _) in m where key.string != "rules" {
-                throw error(file, key, "unknown key '\(key.string ?? "?")' at the top level (expected 'rules')")
-            }
-            guard let value = m["rules"] else { throw error(file, root, "expected a list of rules or a 'rules' key") }
-            guard case .sequence(let s) = value else { throw error(file, value, "'rules' must be a list of rules") }
-            list = s
-        default:
-            throw error(file, root, "expected a list of rules or a 'rules' key")
-        }
-
+        let list = try YAMLDiagnostics.topLevelList(yaml, file: file, key: "rules", noun: "rules")
         var rules: [Rule<Record>] = []
         var seen: [String: Int] = [:]
         for item in list {

@@ -9,24 +9,7 @@ extension ServiceCatalogue {
     /// Loads a services file (docs/SERVICES.md): a list of services, or a mapping `{services: [...]}`. Every problem
     /// is a `RuleError` with the file, line and column; nothing in a services file can crash.
     public static func load(yaml: String, file: String) throws(RuleError) -> ServiceCatalogue {
-        guard let root = try YAMLDiagnostics.compose(yaml, file: file) else {
-            throw RuleError(file: file, line: 1, column: 1, message: "empty services file (expected a list of services)")
-        }
-        let list: Node.Sequence
-        switch root {
-        case .sequence(let s):
-            list = s
-        case .mapping(let m):
-            for (key, _) in m where key.string != "services" {
-                throw YAMLDiagnostics.unknownKey(file, key, known: ["services"], context: " at the top level")
-            }
-            guard let value = m["services"], case .sequence(let s) = value else {
-                throw YAMLDiagnostics.error(file, m["services"] ?? root, "'services' must be a list of services")
-            }
-            list = s
-        default:
-            throw YAMLDiagnostics.error(file, root, "expected a list of services or a 'services' key")
-        }
+        let list = try YAMLDiagnostics.topLevelList(yaml, file: file, key: "services", noun: "services")
         var services: [Service] = []
         var seen: [String: Int] = [:]
         for item in list {

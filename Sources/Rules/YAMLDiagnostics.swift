@@ -13,6 +13,26 @@ enum YAMLDiagnostics {
         }
     }
 
+    /// The list a rules or services file holds: the document itself, or the value of its one key `key`.
+    static func topLevelList(_ yaml: String, file: String, key: String, noun: String) throws(RuleError) -> Node.Sequence {
+        guard let root = try compose(yaml, file: file) else {
+            throw RuleError(file: file, line: 1, column: 1, message: "empty \(noun) file (expected a list of \(noun))")
+        }
+        switch root {
+        case .sequence(let list):
+            return list
+        case .mapping(let m):
+            for (other, _) in m where other.string != key {
+                throw unknownKey(file, other, known: [key], context: " at the top level")
+            }
+            guard let value = m[key] else { throw error(file, root, "expected a list of \(noun) or a '\(key)' key") }
+            guard case .sequence(let list) = value else { throw error(file, value, "'\(key)' must be a list of \(noun)") }
+            return list
+        default:
+            throw error(file, root, "expected a list of \(noun) or a '\(key)' key")
+        }
+    }
+
     static func error(_ file: String, _ node: Node, _ message: String) -> RuleError {
         RuleError(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, message: message)
     }

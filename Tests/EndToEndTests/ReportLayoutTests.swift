@@ -140,5 +140,10 @@ struct ReportLayoutTests {
         let bad = try CLI.run(["analyze", "--assessment", path, "Captures/facetime-setup-blocked.pcap"])
         #expect(bad.status == 2)
         #expect(bad.standardError.contains("\(path):2:16: 'likely_span' must be a duration, not a number (write a unit: 10s, 2min)"), "\(bad.standardError)")
+        // A YAML syntax error names its place too.
+        try "assessment:\n  min_flows: [3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let broken = try CLI.run(["analyze", "--assessment", path, "Captures/facetime-setup-blocked.pcap"])
+        #expect(broken.status == 2)
+        #expect(broken.standardError.contains("\(path):3:1: invalid YAML:"), "\(broken.standardError)")
     }
 }

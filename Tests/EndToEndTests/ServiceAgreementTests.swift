@@ -102,15 +102,6 @@ struct ServiceAgreementTests {
         print("services vs nDPI: \(agreed) of \(compared) flows agree; \(networkLabels) hosting/CDN labels counted apart; "
             + "\(disagreements.values.reduce(0, +)) flows in \(disagreements.count) listed disagreements")
         #expect(compared > 100)
-        for (key, count) in disagreements.sorted(by: { $0.key < $1.key }) {
-            guard let limit = allowed.entries[key] else {
-                Issue.record("unlisted disagreement with nDPI: \(key): \(count) flows")
-                continue
-            }
-            #expect(count == limit, "\(key): \(count) flows, listed \(limit)")
-        }
-        for key in allowed.entries.keys where disagreements[key] == nil {
-            Issue.record("stale line in Tests/service-ndpi-allowlist.tsv: \(key)")
-        }
+        allowed.check(disagreements, path: "Tests/service-ndpi-allowlist.tsv", unlisted: "unlisted disagreement with nDPI")
     }
 }

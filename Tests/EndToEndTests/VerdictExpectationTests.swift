@@ -33,15 +33,7 @@ struct VerdictExpectationTests {
         }
         let total = flagged.values.reduce(0, +)
         print("verdicts over the shared captures: \(flows) flows, \(total) called blocked or throttled in \(flagged.count) (capture, verdict) pairs")
-        for (key, count) in flagged.sorted(by: { $0.key < $1.key }) {
-            guard let expected = expectations.entries[key] else {
-                Issue.record("unexpected blocked/throttled verdict (a false alarm?): \(key): \(count) flows")
-                continue
-            }
-            #expect(count == expected, "\(key): \(count) flows, expected \(expected)")
-        }
-        for key in expectations.entries.keys where flagged[key] == nil {
-            Issue.record("stale line in Tests/verdict-expectations.tsv: \(key)")
-        }
+        expectations.check(
+            flagged, path: "Tests/verdict-expectations.tsv", unlisted: "unexpected blocked/throttled verdict (a false alarm?)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// An allowlist of understood disagreements with tshark: `capture<TAB>field<TAB>at most N<TAB>reason` per line.
 public struct Allowlist {
@@ -18,6 +19,23 @@ public struct Allowlist {
             list.entries["\(parts[0])\t\(parts[1])"] = count
         }
         return list
+    }
+
+    /// Records an issue for every observed key not listed (`unlisted` names what it is), every count that differs
+    /// from the listed one, and every listed key not observed (stale), naming `path`.
+    public func check(
+        _ observed: [String: Int], path: String, unlisted: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        for (key, count) in observed.sorted(by: { $0.key < $1.key }) {
+            guard let expected = entries[key] else {
+                Issue.record("\(unlisted): \(key): \(count) flows", sourceLocation: sourceLocation)
+                continue
+            }
+            #expect(count == expected, "\(key): \(count) flows, listed \(expected)", sourceLocation: sourceLocation)
+        }
+        for key in entries.keys.sorted() where observed[key] == nil {
+            Issue.record("stale line in \(path): \(key)", sourceLocation: sourceLocation)
+        }
     }
 
     public struct AllowlistError: Error, CustomStringConvertible {
