@@ -286,15 +286,19 @@ struct ApplicationTracker: Sendable {
             quicCrypto = nil
             return
         }
-        if quicDecryptor == nil {
-            guard let initial = try? InitialDecryptor.decryptClientInitial(payload) else { return }
-            quicDecryptor = try? InitialDecryptor(
-                version: initial.version, originalDestinationConnectionID: initial.destinationConnectionID.bytes)
+        let packets: [DecryptedInitial]?
+        if let decryptor = quicDecryptor {
+            packets = try? decryptor.decryptDatagram(payload, from: .client)
+        } else {
+            // Keys from the first Initial's DCID, derived once; its packet is decrypted once too.
+            guard let first = try? InitialDecryptor.decryptFirstClientDatagram(payload) else { return }
+            quicDecryptor = first.decryptor
             quicCrypto = CryptoStreamReassembler()
+            packets = first.packets
         }
-        guard let decryptor = quicDecryptor, var crypto = quicCrypto else { return }
+        guard var crypto = quicCrypto else { return }
         quicCrypto = nil
-        if let packets = try? decryptor.decryptDatagram(payload, from: .client) {
+        if let packets {
             facts.quicInitialsDecrypted += packets.count
             for packet in packets { crypto.insert(packet.frames) }
         }

@@ -38,6 +38,21 @@ public struct InitialDecryptor: Hashable, Sendable {
         return try decryptor.decryptPacket(datagram.extracting(range), from: .client, at: range.lowerBound)
     }
 
+    /// A client's first datagram of a connection: a decryptor with keys from its first Initial's DCID and version
+    /// (derived once), and every Initial packet of that version in it. Throws as `decryptClientInitial` does when
+    /// that first Initial cannot be decrypted; `packets` is nil when a later one fails (`decryptDatagram` throws).
+    /// The same as `decryptClientInitial`, an `InitialDecryptor` from its version and DCID, and `decryptDatagram`,
+    /// without deriving the keys or decrypting the first packet twice.
+    public static func decryptFirstClientDatagram(
+        _ datagram: Span<UInt8>
+    ) throws(InitialDecryptionError) -> (decryptor: InitialDecryptor, packets: [DecryptedInitial]?) {
+        let (range, version, destination) = try firstInitial(in: datagram)
+        let decryptor = try InitialDecryptor(version: version, originalDestinationConnectionID: destination)
+        let first = try decryptor.decryptPacket(datagram.extracting(range), from: .client, at: range.lowerBound)
+        let packets = try? decryptor.decryptDatagram(datagram, from: .client, reusing: first)
+        return (decryptor, packets)
+    }
+
     /// The first Initial packet of a server's datagram, with keys from the DCID of the client's first Initial.
     public static func decryptServerInitial(
         _ datagram: Span<UInt8>, originalDestinationConnectionID: [UInt8]
@@ -50,6 +65,13 @@ public struct InitialDecryptor: Hashable, Sendable {
     /// Every Initial packet of this decryptor's version in `datagram` (other packets are skipped; a packet that
     /// fails to decrypt throws).
     public func decryptDatagram(_ datagram: Span<UInt8>, from sender: InitialSecrets.Sender) throws(InitialDecryptionError) -> [DecryptedInitial] {
+        try decryptDatagram(datagram, from: sender, reusing: nil)
+    }
+
+    /// `decryptDatagram`, taking the packet at `decrypted.packetRange` as already decrypted.
+    private func decryptDatagram(
+        _ datagram: Span<UInt8>, from sender: InitialSecrets.Sender, reusing decrypted: DecryptedInitial?
+    ) throws(InitialDecryptionError) -> [DecryptedInitial] {
         var walker = QUICPacketWalker(datagram)
         var packets: [DecryptedInitial] = []
         while true {
@@ -58,6 +80,10 @@ public struct InitialDecryptor: Hashable, Sendable {
             guard let range = next else { break }
             let packet = datagram.extracting(range)
             guard Self.isInitial(packet, version: version) else { continue }
+            if let decrypted, decrypted.packetRange.lowerBound == range.lowerBound {
+                packets.append(decrypted)
+                continue
+            }
             packets.append(try decryptPacket(packet, from: sender, at: range.lowerBound))
         }
         return packets

@@ -13,8 +13,12 @@ import WireFormat
 /// ```
 /// HKDF-Expand-Label is TLS 1.3's (RFC 8446 §7.1): `info` = output length (16 bits), the label prefixed with
 /// "tls13 " (8-bit length), an empty context (8-bit length 0). Every output here is at most one SHA-256 block
-/// (32 bytes), so HKDF-Expand is the single block T(1) = HMAC(PRK, info | 0x01) (RFC 5869 §2.3), computed with
-/// swift-crypto's HMAC: that keeps the key bytes in safe arrays (the nonce needs the IV's bytes).
+/// (32 bytes), so HKDF-Expand is the single block T(1) = HMAC(PRK, info | 0x01) (RFC 5869 §2.3). The HMACs are
+/// `HMACSHA256Key`s over swift-crypto's SHA-256 with each key's padded blocks hashed once (the salts' once per
+/// process), and every `info` is a constant: one flow's client keys cost 14 SHA-256 blocks, not 36.
+///
+/// Only the client's keys are derived up front (Blockscope decrypts the client's Initials); `server` derives the
+/// server's from `initialSecret` each time it is read.
 ///
 /// Salts: version 1 and drafts 33–34 `38762cf7…` (RFC 9001 §5.2); version 2 `0dede3de…` (RFC 9369 §3.3.1);
 /// drafts 29–32 `afbfec28…` (draft-ietf-quic-tls-29 §5.2); drafts 23–28 and mvfst-27 `c3eef712…`; draft 22 and
@@ -29,22 +33,22 @@ public struct InitialSecrets: Hashable, Sendable {
     /// HKDF-Extract(initial_salt, client_dst_connection_id).
     public let initialSecret: [UInt8]
     public let client: PacketProtectionKeys
-    public let server: PacketProtectionKeys
+    /// The server's keys, derived from `initialSecret` on every read (a function of the stored values, so
+    /// equality and hashing need not see it).
+    public var server: PacketProtectionKeys {
+        PacketProtectionKeys(
+            secret: HMACSHA256Key(initialSecret).expand(Info.serverIn, length: 32), labels: Self.labels(for: version))
+    }
 
     /// Keys for `version` from the Destination Connection ID of the client's first Initial. Nil when Blockscope
     /// does not know the version's Initial salt.
     public init?(version: QUICVersion, clientDestinationConnectionID: [UInt8]) {
-        guard let salt = Self.salt(for: version) else { return nil }
-        let labels = version == .v2 ? PacketProtectionKeys.Labels.version2 : PacketProtectionKeys.Labels.version1
-        let extracted = HKDF<Crypto.SHA256>.extract(
-            inputKeyMaterial: SymmetricKey(data: clientDestinationConnectionID), salt: salt)
-        let initialSecret = Array(extracted)
+        guard let salt = Self.saltKey(for: version) else { return nil }
+        let initialSecret = salt.authenticationCode(for: clientDestinationConnectionID, length: 32)
         self.version = version
         self.initialSecret = initialSecret
         client = PacketProtectionKeys(
-            secret: Self.expandLabel(initialSecret, label: "client in", length: 32), labels: labels)
-        server = PacketProtectionKeys(
-            secret: Self.expandLabel(initialSecret, label: "server in", length: 32), labels: labels)
+            secret: HMACSHA256Key(initialSecret).expand(Info.clientIn, length: 32), labels: Self.labels(for: version))
     }
 
     public func keys(for sender: Sender) -> PacketProtectionKeys {
@@ -87,28 +91,68 @@ public struct InitialSecrets: Hashable, Sendable {
         ]
     }
 
+    /// The salt of `version` as HKDF-Extract's HMAC key, made once per salt.
+    private static func saltKey(for version: QUICVersion) -> HMACSHA256Key? {
+        guard let salt = salt(for: version) else { return nil }
+        switch salt {
+        case Salt.version1: return SaltKey.version1
+        case Salt.version2: return SaltKey.version2
+        case Salt.draft29: return SaltKey.draft29
+        case Salt.draft23: return SaltKey.draft23
+        default: return SaltKey.draft22
+        }
+    }
+
+    private enum SaltKey {
+        static let version1 = HMACSHA256Key(Salt.version1)
+        static let version2 = HMACSHA256Key(Salt.version2)
+        static let draft29 = HMACSHA256Key(Salt.draft29)
+        static let draft23 = HMACSHA256Key(Salt.draft23)
+        static let draft22 = HMACSHA256Key(Salt.draft22)
+    }
+
+    static func labels(for version: QUICVersion) -> PacketProtectionKeys.Labels {
+        version == .v2 ? .version2 : .version1
+    }
+
     /// HKDF-Expand-Label(secret, label, "", length) for `length` ≤ 32 (one HMAC-SHA256 block).
     static func expandLabel(_ secret: [UInt8], label: String, length: Int) -> [UInt8] {
-        let fullLabel = Array("tls13 ".utf8) + Array(label.utf8)
-        var info: [UInt8] = [UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
-        info.append(UInt8(truncatingIfNeeded: fullLabel.count))
-        info += fullLabel
-        info.append(0)  // empty context
-        info.append(1)  // HKDF-Expand block counter T(1)
-        let block = HMAC<Crypto.SHA256>.authenticationCode(for: info, using: SymmetricKey(data: secret))
-        return Array(Array(block).prefix(min(length, 32)))
+        HMACSHA256Key(secret).expand(Info.label(label, length: length), length: length)
+    }
+
+    /// HKDF-Expand-Label's `info` with an empty context, followed by HKDF-Expand's block counter 0x01: constants,
+    /// built once.
+    enum Info {
+        static let clientIn = label("client in", length: 32)
+        static let serverIn = label("server in", length: 32)
+
+        static func label(_ label: String, length: Int) -> [UInt8] {
+            let fullLabel = Array("tls13 ".utf8) + Array(label.utf8)
+            var info: [UInt8] = [UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
+            info.append(UInt8(truncatingIfNeeded: fullLabel.count))
+            info += fullLabel
+            info.append(0)  // empty context
+            info.append(1)  // HKDF-Expand block counter T(1)
+            return info
+        }
     }
 }
 
 /// One direction's packet protection keys (RFC 9001 §5.1): AEAD key, IV and header protection key.
 public struct PacketProtectionKeys: Hashable, Sendable {
-    struct Labels {
-        var key: String
-        var iv: String
-        var hp: String
+    /// The `info`s of the three labels (RFC 9001 §5.1; RFC 9369 §3.3.2 for version 2).
+    struct Labels: Sendable {
+        var key: [UInt8]
+        var iv: [UInt8]
+        var hp: [UInt8]
         static let version1 = Labels(key: "quic key", iv: "quic iv", hp: "quic hp")
-        /// RFC 9369 §3.3.2.
         static let version2 = Labels(key: "quicv2 key", iv: "quicv2 iv", hp: "quicv2 hp")
+
+        init(key: String, iv: String, hp: String) {
+            self.key = InitialSecrets.Info.label(key, length: 16)
+            self.iv = InitialSecrets.Info.label(iv, length: 12)
+            self.hp = InitialSecrets.Info.label(hp, length: 16)
+        }
     }
 
     /// The direction's initial secret (`client_initial_secret` or `server_initial_secret`).
@@ -122,8 +166,9 @@ public struct PacketProtectionKeys: Hashable, Sendable {
 
     init(secret: [UInt8], labels: Labels) {
         self.secret = secret
-        key = InitialSecrets.expandLabel(secret, label: labels.key, length: 16)
-        iv = InitialSecrets.expandLabel(secret, label: labels.iv, length: 12)
-        hp = InitialSecrets.expandLabel(secret, label: labels.hp, length: 16)
+        let pseudorandomKey = HMACSHA256Key(secret)
+        key = pseudorandomKey.expand(labels.key, length: 16)
+        iv = pseudorandomKey.expand(labels.iv, length: 12)
+        hp = pseudorandomKey.expand(labels.hp, length: 16)
     }
 }
