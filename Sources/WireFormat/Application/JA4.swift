@@ -23,90 +23,158 @@ public enum JA4 {
     public enum Transport: Hashable, Sendable {
         case tcp, quic, dtls
 
-        var prefix: String {
+        var letter: UInt8 {
             switch self {
-            case .tcp: "t"
-            case .quic: "q"
-            case .dtls: "d"
+            case .tcp: UInt8(ascii: "t")
+            case .quic: UInt8(ascii: "q")
+            case .dtls: UInt8(ascii: "d")
             }
         }
     }
 
     public static func fingerprint(_ hello: ClientHelloInfo, transport: Transport) -> String {
-        let parts = Parts(hello, transport: transport)
-        return parts.prefix + "_" + hash12(parts.cipherList) + "_" + hash12(parts.extensionList)
+        let lists = Lists(hello)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        lists.writePrefix(transport: transport, to: &text)
+        text.append(UInt8(ascii: "_"))
+        if lists.ciphers.isEmpty {
+            appendZeros(to: &text)
+        } else {
+            var hasher = SHA256()
+            lists.writeCiphers(to: &hasher)
+            Hex.appendFirst12Digits(of: hasher.finalizeWords(), to: &text)
+        }
+        text.append(UInt8(ascii: "_"))
+        if lists.hashedExtensions.isEmpty {
+            appendZeros(to: &text)
+        } else {
+            var hasher = SHA256()
+            lists.writeExtensions(to: &hasher)
+            Hex.appendFirst12Digits(of: hasher.finalizeWords(), to: &text)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The unhashed form (FoxIO's `ja4_r`), for logs and for explaining a fingerprint.
     public static func rawFingerprint(_ hello: ClientHelloInfo, transport: Transport) -> String {
-        let parts = Parts(hello, transport: transport)
-        return parts.prefix + "_" + parts.ciphers + "_" + parts.extensions
+        let lists = Lists(hello)
+        var text: [UInt8] = []
+        lists.writePrefix(transport: transport, to: &text)
+        text.append(UInt8(ascii: "_"))
+        lists.writeCiphers(to: &text)
+        text.append(UInt8(ascii: "_"))
+        // An empty extension list hashes to zeros whatever follows (technical details, "Extension hash").
+        if !lists.hashedExtensions.isEmpty { lists.writeExtensions(to: &text) }
+        return String(decoding: text, as: UTF8.self)
     }
 
-    /// The "a" section and the two unhashed lists. The lists are built as ASCII bytes (one buffer each, not a
-    /// string per value: JA4 ran once per ClientHello and was most of its allocations).
-    struct Parts {
-        var prefix: String
-        var cipherList: [UInt8]
-        var extensionList: [UInt8]
-        var ciphers: String { String(decoding: cipherList, as: UTF8.self) }
-        var extensions: String { String(decoding: extensionList, as: UTF8.self) }
+    /// What the three sections are made of. The lists are written as ASCII straight into the hasher (`ja4`) or a
+    /// buffer (`ja4_r`): no string per value and no intermediate list (JA4 runs once per ClientHello and was
+    /// most of its allocations).
+    struct Lists {
+        let hello: ClientHelloInfo
+        /// Cipher suites without GREASE, sorted.
+        var ciphers: [UInt16]
+        /// Extensions without GREASE, SNI included.
+        var extensionCount: Int
+        /// Extensions without GREASE, server_name and ALPN, sorted.
+        var hashedExtensions: [UInt16]
 
-        init(_ hello: ClientHelloInfo, transport: Transport) {
-            let ciphers = hello.cipherSuites.filter { !TLSGrease.isGrease($0) }
-            let extensions = hello.extensionTypes.filter { !TLSGrease.isGrease($0) }
-            let signatureAlgorithms = hello.signatureAlgorithms.filter { !TLSGrease.isGrease($0) }
-            let serverName = extensions.contains(TLSExtensionType.serverName.rawValue) ? "d" : "i"
-            prefix = transport.prefix + JA4.version(hello) + serverName + JA4.twoDigits(ciphers.count)
-                + JA4.twoDigits(extensions.count) + JA4.alpn(hello.firstALPNBytes)
-            cipherList = []
-            Hex.appendWords(ciphers.sorted(), to: &cipherList)
-            let hashed = extensions.filter {
-                $0 != TLSExtensionType.serverName.rawValue
-                    && $0 != TLSExtensionType.applicationLayerProtocolNegotiation.rawValue
+        init(_ hello: ClientHelloInfo) {
+            self.hello = hello
+            ciphers = hello.cipherSuites.filter { !TLSGrease.isGrease($0) }
+            ciphers.sort()
+            extensionCount = 0
+            hashedExtensions = []
+            hashedExtensions.reserveCapacity(hello.extensionTypes.count)
+            for type in hello.extensionTypes where !TLSGrease.isGrease(type) {
+                extensionCount += 1
+                if type != TLSExtensionType.serverName.rawValue
+                    && type != TLSExtensionType.applicationLayerProtocolNegotiation.rawValue
+                {
+                    hashedExtensions.append(type)
+                }
             }
-            var list: [UInt8] = []
-            Hex.appendWords(hashed.sorted(), to: &list)
+            hashedExtensions.sort()
+        }
+
+        /// The "a" section: transport, version, SNI, the two counts, ALPN (10 characters).
+        func writePrefix(transport: Transport, to text: inout [UInt8]) {
+            text.append(transport.letter)
+            let version = JA4.version(hello)
+            text.append(version.0)
+            text.append(version.1)
+            let hasServerName = hello.extensionTypes.contains(TLSExtensionType.serverName.rawValue)
+            text.append(hasServerName ? UInt8(ascii: "d") : UInt8(ascii: "i"))
+            JA4.appendTwoDigits(ciphers.count, to: &text)
+            JA4.appendTwoDigits(extensionCount, to: &text)
+            let alpn = JA4.alpnCharacters(hello.firstALPNBytes)
+            text.append(alpn.0)
+            text.append(alpn.1)
+        }
+
+        /// The sorted cipher suites, comma-joined.
+        func writeCiphers(to sink: inout some ASCIISink) {
+            Hex.appendWords(ciphers, to: &sink)
+        }
+
+        /// The sorted extensions, then "_" and the signature algorithms in wire order when there are any.
+        func writeExtensions(to sink: inout some ASCIISink) {
+            Hex.appendWords(hashedExtensions, to: &sink)
+            let signatureAlgorithms = hello.signatureAlgorithms.lazy.filter { !TLSGrease.isGrease($0) }
             if !signatureAlgorithms.isEmpty {
-                list.append(UInt8(ascii: "_"))
-                Hex.appendWords(signatureAlgorithms, to: &list)
+                sink.append(UInt8(ascii: "_"))
+                Hex.appendWords(signatureAlgorithms, to: &sink)
             }
-            // An empty extension list hashes to zeros whatever follows (technical details, "Extension hash").
-            extensionList = hashed.isEmpty ? [] : list
         }
     }
 
-    static func hash12(_ list: [UInt8]) -> String {
-        guard !list.isEmpty else { return "000000000000" }
-        return String(SHA256.hexDigest(list).prefix(12))
+    private static func appendZeros(to text: inout [UInt8]) {
+        for _ in 0..<12 { text.append(UInt8(ascii: "0")) }
     }
 
     static func twoDigits(_ count: Int) -> String {
-        let value = min(count, 99)
-        return value < 10 ? "0\(value)" : "\(value)"
+        var text: [UInt8] = []
+        appendTwoDigits(count, to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
-    static func version(_ hello: ClientHelloInfo) -> String {
+    /// `count` as two decimal digits, at most 99.
+    static func appendTwoDigits(_ count: Int, to text: inout [UInt8]) {
+        let value = min(count, 99)
+        text.append(UInt8(ascii: "0") + UInt8(value / 10))
+        text.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    /// The version's two characters.
+    static func version(_ hello: ClientHelloInfo) -> (UInt8, UInt8) {
         switch hello.highestVersion {
-        case 0x0304: "13"
-        case 0x0303: "12"
-        case 0x0302: "11"
-        case 0x0301: "10"
-        case 0x0300: "s3"
-        case 0x0002: "s2"
-        case 0xfeff: "d1"
-        case 0xfefd: "d2"
-        case 0xfefc: "d3"
-        default: "00"
+        case 0x0304: (UInt8(ascii: "1"), UInt8(ascii: "3"))
+        case 0x0303: (UInt8(ascii: "1"), UInt8(ascii: "2"))
+        case 0x0302: (UInt8(ascii: "1"), UInt8(ascii: "1"))
+        case 0x0301: (UInt8(ascii: "1"), UInt8(ascii: "0"))
+        case 0x0300: (UInt8(ascii: "s"), UInt8(ascii: "3"))
+        case 0x0002: (UInt8(ascii: "s"), UInt8(ascii: "2"))
+        case 0xfeff: (UInt8(ascii: "d"), UInt8(ascii: "1"))
+        case 0xfefd: (UInt8(ascii: "d"), UInt8(ascii: "2"))
+        case 0xfefc: (UInt8(ascii: "d"), UInt8(ascii: "3"))
+        default: (UInt8(ascii: "0"), UInt8(ascii: "0"))
         }
     }
 
     static func alpn(_ value: [UInt8]?) -> String {
-        guard let value, let first = value.first, let last = value.last else { return "00" }
-        if isAlphanumeric(first) && isAlphanumeric(last) {
-            return String(decoding: [first, last], as: UTF8.self)
+        let characters = alpnCharacters(value)
+        return String(decoding: [characters.0, characters.1], as: UTF8.self)
+    }
+
+    /// The ALPN section's two characters.
+    static func alpnCharacters(_ value: [UInt8]?) -> (UInt8, UInt8) {
+        guard let value, let first = value.first, let last = value.last else {
+            return (UInt8(ascii: "0"), UInt8(ascii: "0"))
         }
-        return String([Hex.digit(first >> 4), Hex.digit(last & 0x0f)])
+        if isAlphanumeric(first) && isAlphanumeric(last) { return (first, last) }
+        return (Hex.digitByte(first >> 4), Hex.digitByte(last & 0x0f))
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

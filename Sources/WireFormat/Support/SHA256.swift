@@ -1,12 +1,13 @@
 /// SHA-256 (FIPS 180-4 §6.2), in pure Swift so that `WireFormat` keeps no dependencies. Used for fingerprints
-/// (JA4), not for security: it is a plain, allocation-light implementation, checked against the NIST vectors.
+/// (JA4), not for security: it is a plain implementation, checked against the NIST vectors, that allocates nothing
+/// until `finalize()` returns its array (the block, state and message schedule are inline, on the stack).
 public struct SHA256: Sendable {
     /// Digest length in bytes.
     public static let digestLength = 32
     private static let blockLength = 64
 
     /// FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes.
-    private static let roundConstants: [UInt32] = [
+    private static let roundConstants: InlineArray<64, UInt32> = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
         0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
@@ -18,10 +19,11 @@ public struct SHA256: Sendable {
     ]
 
     /// FIPS 180-4 §5.3.3: the initial hash value.
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
-    )
-    private var block = [UInt8](repeating: 0, count: SHA256.blockLength)
+    private var state: InlineArray<8, UInt32> = [
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+    ]
+    /// The message block being filled, as 16 big-endian words (§5.2.1): a byte goes straight into its word.
+    private var words = InlineArray<16, UInt32>(repeating: 0)
     private var blockFill = 0
     /// Message length in bytes so far (the padding writes it in bits, modulo 2^64 as §5.1.1 allows).
     private var messageLength: UInt64 = 0
@@ -30,50 +32,44 @@ public struct SHA256: Sendable {
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: some Sequence<UInt8>) {
-        var count: UInt64 = 0
-        for byte in bytes {
-            count &+= 1
-            block[blockFill] = byte
-            blockFill += 1
-            if blockFill == Self.blockLength {
-                compress()
-                blockFill = 0
-            }
-        }
-        messageLength &+= count
+        for byte in bytes { update(byte: byte) }
+    }
+
+    /// Adds one byte to the message.
+    @inline(__always)
+    mutating func update(byte: UInt8) {
+        let shift = UInt32(24 - 8 * (blockFill & 3))
+        words[blockFill >> 2] |= UInt32(byte) << shift
+        blockFill += 1
+        messageLength &+= 1
+        if blockFill == Self.blockLength { compress() }
     }
 
     /// Pads the message (§5.1.1) and returns the 32-byte digest. The hasher is spent afterwards.
     public mutating func finalize() -> [UInt8] {
+        let digest = finalizeWords()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.digestLength)
+        for index in digest.indices {
+            let word = digest[index]
+            bytes.append(UInt8(truncatingIfNeeded: word >> 24))
+            bytes.append(UInt8(truncatingIfNeeded: word >> 16))
+            bytes.append(UInt8(truncatingIfNeeded: word >> 8))
+            bytes.append(UInt8(truncatingIfNeeded: word))
+        }
+        return bytes
+    }
+
+    /// Pads the message (§5.1.1) and returns the digest as eight big-endian words. The hasher is spent afterwards.
+    mutating func finalizeWords() -> InlineArray<8, UInt32> {
         let bitLength = messageLength &* 8
-        block[blockFill] = 0x80
-        blockFill += 1
-        if blockFill > Self.blockLength - 8 {
-            while blockFill < Self.blockLength {
-                block[blockFill] = 0
-                blockFill += 1
-            }
-            compress()
-            blockFill = 0
-        }
-        while blockFill < Self.blockLength - 8 {
-            block[blockFill] = 0
-            blockFill += 1
-        }
-        for index in 0..<8 {
-            block[blockFill + index] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * UInt64(index)))
-        }
+        update(byte: 0x80)
+        // Zeros up to the last 8 bytes of a block: the words are zero past `blockFill` already.
+        if blockFill > Self.blockLength - 8 { compress() }
+        words[14] = UInt32(truncatingIfNeeded: bitLength >> 32)
+        words[15] = UInt32(truncatingIfNeeded: bitLength)
         compress()
-        blockFill = 0
-        var digest: [UInt8] = []
-        digest.reserveCapacity(Self.digestLength)
-        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
-            digest.append(UInt8(truncatingIfNeeded: word >> 24))
-            digest.append(UInt8(truncatingIfNeeded: word >> 16))
-            digest.append(UInt8(truncatingIfNeeded: word >> 8))
-            digest.append(UInt8(truncatingIfNeeded: word))
-        }
-        return digest
+        return state
     }
 
     /// The digest of `bytes`.
@@ -90,22 +86,17 @@ public struct SHA256: Sendable {
 
     // MARK: - Compression function (§6.2.2)
 
+    /// Compresses the full block in `words` and empties it.
     private mutating func compress() {
-        // The message schedule lives on the stack: a heap array per 64-byte block was most of the cost.
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in compress(schedule: schedule) }
-    }
-
-    private mutating func compress(schedule: UnsafeMutableBufferPointer<UInt32>) {
-        for t in 0..<16 {
-            schedule[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16
-                | UInt32(block[4 * t + 2]) << 8 | UInt32(block[4 * t + 3])
-        }
+        var schedule = InlineArray<64, UInt32>(repeating: 0)
+        for t in 0..<16 { schedule[t] = words[t] }
         for t in 16..<64 {
             let s0 = rotr(schedule[t - 15], 7) ^ rotr(schedule[t - 15], 18) ^ (schedule[t - 15] >> 3)
             let s1 = rotr(schedule[t - 2], 17) ^ rotr(schedule[t - 2], 19) ^ (schedule[t - 2] >> 10)
             schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
         }
-        var (a, b, c, d, e, f, g, h) = state
+        var (a, b, c, d) = (state[0], state[1], state[2], state[3])
+        var (e, f, g, h) = (state[4], state[5], state[6], state[7])
         for t in 0..<64 {
             let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let choice = (e & f) ^ (~e & g)
@@ -122,10 +113,16 @@ public struct SHA256: Sendable {
             b = a
             a = temp1 &+ temp2
         }
-        state = (
-            state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g,
-            state.7 &+ h
-        )
+        state[0] &+= a
+        state[1] &+= b
+        state[2] &+= c
+        state[3] &+= d
+        state[4] &+= e
+        state[5] &+= f
+        state[6] &+= g
+        state[7] &+= h
+        words = InlineArray(repeating: 0)
+        blockFill = 0
     }
 
     @inline(__always)
@@ -151,10 +148,11 @@ enum Hex {
     }
 
     /// Appends `values` as four-digit lower-case hex words joined by commas (JA4's lists), as ASCII bytes.
-    static func appendWords(_ values: [UInt16], to text: inout [UInt8]) {
-        text.reserveCapacity(text.count + values.count * 5)
-        for (position, value) in values.enumerated() {
-            if position > 0 { text.append(UInt8(ascii: ",")) }
+    static func appendWords(_ values: some Sequence<UInt16>, to text: inout some ASCIISink) {
+        var first = true
+        for value in values {
+            if !first { text.append(UInt8(ascii: ",")) }
+            first = false
             text.append(digits[Int(value >> 12)])
             text.append(digits[Int(value >> 8 & 0x0f)])
             text.append(digits[Int(value >> 4 & 0x0f)])
@@ -162,6 +160,29 @@ enum Hex {
         }
     }
 
+    /// Appends the first 12 hex digits (6 bytes) of a digest given as big-endian words (JA4's hashes).
+    static func appendFirst12Digits(of digest: InlineArray<8, UInt32>, to text: inout [UInt8]) {
+        let first = UInt64(digest[0]) << 16 | UInt64(digest[1] >> 16)
+        for shift in stride(from: 44, through: 0, by: -4) {
+            text.append(digits[Int(first >> UInt64(shift) & 0x0f)])
+        }
+    }
+
+    /// The hex digit of a nibble (0–15), as ASCII.
+    static func digitByte(_ nibble: UInt8) -> UInt8 { digits[Int(nibble & 0x0f)] }
+
     /// The hex digit of a nibble (0–15).
     static func digit(_ nibble: UInt8) -> Character { Character(Unicode.Scalar(digits[Int(nibble & 0x0f)])) }
+}
+
+/// Where ASCII is written a byte at a time: a buffer, or a hasher that takes the bytes as they come (JA4 hashes its
+/// lists without building them).
+protocol ASCIISink {
+    mutating func append(_ byte: UInt8)
+}
+
+extension Array: ASCIISink where Element == UInt8 {}
+
+extension SHA256: ASCIISink {
+    mutating func append(_ byte: UInt8) { update(byte: byte) }
 }
