@@ -126,11 +126,13 @@ public struct InitialDecryptor: Hashable, Sendable {
         for index in 0..<8 {
             nonce[Size.nonce - 1 - index] ^= UInt8(truncatingIfNeeded: packetNumber >> UInt64(8 * index))
         }
-        let ciphertext = Self.copy(packet, headerEnd..<(end - Size.tag))
-        let tag = Self.copy(packet, (end - Size.tag)..<end)
+        // Ciphertext and tag in one copy (the sealed box copies them once more, into one `Data`).
+        let sealed = Self.copy(packet, headerEnd..<end)
+        let tagStart = sealed.count - Size.tag
         let plaintext: Data
         do {
-            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)
+            let box = try AES.GCM.SealedBox(
+                nonce: AES.GCM.Nonce(data: nonce), ciphertext: sealed[..<tagStart], tag: sealed[tagStart...])
             plaintext = try AES.GCM.open(box, using: SymmetricKey(data: keys.key), authenticating: unprotected)
         } catch {
             throw .authenticationFailed

@@ -151,6 +151,51 @@ struct InitialDecryptionTests {
         #expect(first == second)
     }
 
+    /// A client's first datagram decrypted in one step equals the three steps it replaces: `decryptClientInitial`,
+    /// an `InitialDecryptor` from that packet's version and DCID, and `decryptDatagram`.
+    @Test(arguments: [RFCVector.clientInitial, RFCVector.version2ClientInitial])
+    func firstClientDatagramEqualsTheSeparateSteps(_ packet: [UInt8]) throws {
+        for datagram in [packet, packet + packet, packet + [0x40, 0, 0, 0]] {
+            let (decryptor, packets) = try InitialDecryptor.decryptFirstClientDatagram(datagram.span)
+            let first = try InitialDecryptor.decryptClientInitial(datagram.span)
+            let separate = try InitialDecryptor(
+                version: first.version, originalDestinationConnectionID: first.destinationConnectionID.bytes)
+            #expect(decryptor == separate)
+            #expect(packets == (try separate.decryptDatagram(datagram.span, from: .client)))
+            #expect(packets?.first == first)
+            #expect(packets?.count == (datagram.count >= 2 * packet.count ? 2 : 1))
+        }
+    }
+
+    /// The first Initial failing throws (no decryptor); a later one failing leaves the decryptor and no packets,
+    /// as `decryptDatagram` throwing did.
+    @Test func firstClientDatagramFailures() throws {
+        let server = RFCVector.serverInitial
+        #expect(throws: InitialDecryptionError.authenticationFailed) {
+            try InitialDecryptor.decryptFirstClientDatagram(server.span)
+        }
+        var corrupted = RFCVector.clientInitial
+        corrupted[600] ^= 0x01
+        let datagram = RFCVector.clientInitial + corrupted
+        let (decryptor, packets) = try InitialDecryptor.decryptFirstClientDatagram(datagram.span)
+        #expect(packets == nil)
+        #expect(decryptor == (try InitialDecryptor(version: .v1, originalDestinationConnectionID: RFCVector.destinationConnectionID)))
+        let shortHeader: [UInt8] = [0x40, 0, 0, 0]
+        #expect(throws: InitialDecryptionError.noInitialPacket(nil)) {
+            try InitialDecryptor.decryptFirstClientDatagram(shortHeader.span)
+        }
+    }
+
+    /// A decryptor holds the client's keys; the server's, derived on demand, open the server's Initial.
+    @Test func serverKeysOnDemandDecryptTheServerInitial() throws {
+        let client = RFCVector.clientInitial
+        let (decryptor, _) = try InitialDecryptor.decryptFirstClientDatagram(client.span)
+        let serverPacket = RFCVector.serverInitial
+        let server = try decryptor.decryptPacket(serverPacket.span, from: .server)
+        #expect(server.plaintext == RFCVector.serverPayload)
+        #expect(server.header == RFCVector.serverUnprotectedHeader)
+    }
+
     /// Two coalesced Initials (the §A.3 packet twice) and a trailing short header: `decryptDatagram` opens both.
     @Test func coalescedInitialsInOneDatagram() throws {
         let datagram = RFCVector.serverInitial + RFCVector.serverInitial + [0x40, 0, 0, 0]

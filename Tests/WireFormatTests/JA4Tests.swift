@@ -59,6 +59,43 @@ struct JA4Tests {
         #expect(JA4.fingerprint(dtls13, transport: .dtls).hasPrefix("dd3i"))
     }
 
+    /// The fingerprint hashes its lists as it writes them; each hash equals SHA-256 of the raw list (`ja4_r`),
+    /// with GREASE, empty lists, no signature algorithms, long lists (beyond the insertion-sort size) and every
+    /// transport.
+    @Test func hashedSectionsEqualTheHashOfTheRawLists() {
+        var hellos = [Self.specExample, ClientHelloInfo(legacyVersion: 0x0301), ClientHelloInfo(legacyVersion: 0x0303, cipherSuites: [0x0a0a])]
+        var grease = Self.specExample
+        grease.cipherSuites.insert(0x0a0a, at: 0)
+        grease.extensionTypes.insert(0x1a1a, at: 3)
+        grease.signatureAlgorithms = [0x3a3a]
+        hellos.append(grease)
+        var onlyNameAndALPN = Self.specExample
+        onlyNameAndALPN.extensionTypes = [0x0000, 0x0010]
+        hellos.append(onlyNameAndALPN)
+        var long = Self.specExample
+        long.cipherSuites = (0..<150).map { UInt16(truncatingIfNeeded: $0 &* 7919) }
+        long.extensionTypes = (0..<40).map { UInt16(truncatingIfNeeded: 65_000 - $0 &* 31) }
+        hellos.append(long)
+        for hello in hellos {
+            for transport in [JA4.Transport.tcp, .quic, .dtls] {
+                let raw = JA4.rawFingerprint(hello, transport: transport).split(separator: "_", omittingEmptySubsequences: false)
+                let hashed = JA4.fingerprint(hello, transport: transport).split(separator: "_", omittingEmptySubsequences: false)
+                #expect(hashed.count == 3)
+                #expect(hashed[0] == raw[0])
+                let ciphers = raw[1].isEmpty ? "000000000000" : String(SHA256.hexDigest(raw[1].utf8).prefix(12))
+                #expect(hashed[1] == ciphers)
+                let extensionList = raw.dropFirst(2).joined(separator: "_")
+                let extensions = extensionList.isEmpty ? "000000000000" : String(SHA256.hexDigest(extensionList.utf8).prefix(12))
+                #expect(hashed[2] == extensions)
+            }
+        }
+    }
+
+    @Test(arguments: [0, 1, 9, 10, 99, 100, 1000])
+    func twoDigits(_ count: Int) {
+        #expect(JA4.twoDigits(count) == (count < 10 ? "0\(count)" : count > 99 ? "99" : "\(count)"))
+    }
+
     /// ALPN edge rules (technical details, "ALPN Extension Value").
     @Test(arguments: [
         ([UInt8]("http/1.1".utf8), "h1"), ([0x68], "hh"), ([0xab], "ab"), ([0xab, 0xcd], "ad"), ([0x30, 0xab], "3b"),

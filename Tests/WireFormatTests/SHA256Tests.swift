@@ -35,6 +35,20 @@ struct SHA256Tests {
         }
     }
 
+    /// The digest as words (what JA4 reads its 12 digits from) equals the byte digest, around every boundary.
+    @Test func digestWordsEqualDigestBytes() {
+        let message = (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) }
+        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 121, 127, 128, 200] {
+            var bytes = SHA256()
+            bytes.update(message[0..<length])
+            var words = SHA256()
+            for byte in message[0..<length] { words.update(byte: byte) }
+            var text: [UInt8] = []
+            Hex.appendFirst12Digits(of: words.finalizeWords(), to: &text)
+            #expect(String(decoding: text, as: UTF8.self) == String(Hex.string(bytes.finalize()).prefix(12)), "length \(length)")
+        }
+    }
+
     /// JA4's published example (technical details, "Cipher hash").
     @Test func ja4CipherExample() {
         let list = "002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9"

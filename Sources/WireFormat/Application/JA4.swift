@@ -36,7 +36,7 @@ public enum JA4 {
         let lists = Lists(hello)
         var text: [UInt8] = []
         text.reserveCapacity(36)
-        lists.writePrefix(transport: transport, to: &text)
+        lists.writePrefix(hello, transport: transport, to: &text)
         text.append(UInt8(ascii: "_"))
         if lists.ciphers.isEmpty {
             appendZeros(to: &text)
@@ -50,7 +50,7 @@ public enum JA4 {
             appendZeros(to: &text)
         } else {
             var hasher = SHA256()
-            lists.writeExtensions(to: &hasher)
+            lists.writeExtensions(hello, to: &hasher)
             Hex.appendFirst12Digits(of: hasher.finalizeWords(), to: &text)
         }
         return String(decoding: text, as: UTF8.self)
@@ -60,20 +60,19 @@ public enum JA4 {
     public static func rawFingerprint(_ hello: ClientHelloInfo, transport: Transport) -> String {
         let lists = Lists(hello)
         var text: [UInt8] = []
-        lists.writePrefix(transport: transport, to: &text)
+        lists.writePrefix(hello, transport: transport, to: &text)
         text.append(UInt8(ascii: "_"))
         lists.writeCiphers(to: &text)
         text.append(UInt8(ascii: "_"))
         // An empty extension list hashes to zeros whatever follows (technical details, "Extension hash").
-        if !lists.hashedExtensions.isEmpty { lists.writeExtensions(to: &text) }
+        if !lists.hashedExtensions.isEmpty { lists.writeExtensions(hello, to: &text) }
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// What the three sections are made of. The lists are written as ASCII straight into the hasher (`ja4`) or a
+    /// The sorted lists of the three sections. The lists are written as ASCII straight into the hasher (`ja4`) or a
     /// buffer (`ja4_r`): no string per value and no intermediate list (JA4 runs once per ClientHello and was
     /// most of its allocations).
     struct Lists {
-        let hello: ClientHelloInfo
         /// Cipher suites without GREASE, sorted.
         var ciphers: [UInt16]
         /// Extensions without GREASE, SNI included.
@@ -82,7 +81,6 @@ public enum JA4 {
         var hashedExtensions: [UInt16]
 
         init(_ hello: ClientHelloInfo) {
-            self.hello = hello
             ciphers = hello.cipherSuites.filter { !TLSGrease.isGrease($0) }
             ciphers.sort()
             extensionCount = 0
@@ -100,7 +98,7 @@ public enum JA4 {
         }
 
         /// The "a" section: transport, version, SNI, the two counts, ALPN (10 characters).
-        func writePrefix(transport: Transport, to text: inout [UInt8]) {
+        func writePrefix(_ hello: ClientHelloInfo, transport: Transport, to text: inout [UInt8]) {
             text.append(transport.letter)
             let version = JA4.version(hello)
             text.append(version.0)
@@ -120,7 +118,7 @@ public enum JA4 {
         }
 
         /// The sorted extensions, then "_" and the signature algorithms in wire order when there are any.
-        func writeExtensions(to sink: inout some ASCIISink) {
+        func writeExtensions(_ hello: ClientHelloInfo, to sink: inout some ASCIISink) {
             Hex.appendWords(hashedExtensions, to: &sink)
             let signatureAlgorithms = hello.signatureAlgorithms.lazy.filter { !TLSGrease.isGrease($0) }
             if !signatureAlgorithms.isEmpty {
