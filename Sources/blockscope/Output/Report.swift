@@ -48,14 +48,16 @@ final class Report {
     }
 
     /// Judges the flow, writes (JSON, live text) or keeps (text from files) what the report says of it; returns the
-    /// verdict and the flow's catalogue service.
+    /// verdict and the flow's catalogue service. `responderLastAnswered` is what the flow table knew when the flow
+    /// ended (`FlowTable.lastAnswer(from:)`): the report may run on another thread than the table's.
     @discardableResult
-    func write(_ flow: Flow, in table: FlowTable) -> (verdict: Verdict, service: ServiceMatch?) {
-        let context = classifier.context(for: flow, in: table)
+    func write(_ flow: Flow, responderLastAnswered: Timestamp?) -> (verdict: Verdict, service: ServiceMatch?) {
+        let context = classifier.context(for: flow, responderLastAnswered: responderLastAnswered)
         let verdict = classifier.verdict(for: context)
         let result = (verdict: verdict, service: context.service)
         if json {
             jsonLine(flow, verdict, service: context.service).write(to: output)
+            if streaming { output.flush() }  // live: each flow's line as it ends, not when 64 KiB have gathered
             return result
         }
         guard allFlows || Self.isFlagged(verdict) else { return result }
@@ -71,6 +73,7 @@ final class Report {
                 output.write(flowHeader)
             }
             output.write(block)
+            output.flush()
         } else {
             listed.append(block)
         }
