@@ -2,6 +2,7 @@ import Blockscope
 import Foundation
 import FlowTracking
 import PacketCapture
+import Rules
 import WireFormat
 
 #if canImport(Glibc)
@@ -141,9 +142,40 @@ final class AnalysisRun {
         }
     }
 
+    /// Judges `flows` (rules, service: the costly part) on two threads, a chunk at a time, then writes them in order.
+    private func writeJudgingOnTwoThreads(_ flows: [Flow]) {
+        let table = analyzer.flows
+        let classifier = report.classifier
+        var start = 0
+        while start < flows.count {
+            let chunk = start..<min(start + 4096, flows.count)
+            let lastAnswers = chunk.map { table.lastAnswer(from: flows[$0].responder.address) }
+            var judged = [(verdict: Verdict, service: ServiceMatch?)?](repeating: nil, count: chunk.count)
+            judged.withUnsafeMutableBufferPointer { results in
+                let results = UncheckedSendable(results)
+                DispatchQueue.concurrentPerform(iterations: 2) { half in
+                    // Disjoint halves of the results: no two threads write the same element.
+                    for offset in stride(from: half, to: chunk.count, by: 2) {
+                        results.value[offset] = Report.judge(
+                            flows[chunk.lowerBound + offset], responderLastAnswered: lastAnswers[offset], by: classifier)
+                    }
+                }
+            }
+            for (offset, result) in judged.enumerated() {
+                guard let result else { continue }
+                record(flows[chunk.lowerBound + offset], report.write(flows[chunk.lowerBound + offset], result.verdict, service: result.service))
+            }
+            start = chunk.upperBound
+        }
+    }
+
     private func write(_ finished: FinishedFlow) {
-        let flow = finished.flow
-        let (verdict, service) = report.write(flow, responderLastAnswered: finished.responderLastAnswered)
+        record(finished.flow, report.write(finished.flow, responderLastAnswered: finished.responderLastAnswered))
+    }
+
+    /// The assessment, the counters and `--export-pcap` take note of a written flow.
+    private func record(_ flow: Flow, _ judged: (verdict: Verdict, service: ServiceMatch?)) {
+        let (verdict, service) = judged
         assessment.add(AssessedFlow(flow: flow, verdict: verdict, service: service?.name))
         if verdict.isBlockingOrThrottling { flagged += 1 }
         export?.note(flow, verdict)
@@ -159,8 +191,15 @@ final class AnalysisRun {
             warnings.append(message)
             Terminal.standardError.write("blockscope: warning: \(message)\n")
         }
-        hand(analyzer.finish())
-        stopWriter()
+        if handoff != nil {
+            // The flows still open at the end (UDP flows outlive a short capture: often most of them) are judged on
+            // both threads, then written in order on this one.
+            let open = analyzer.finish()
+            stopWriter()
+            writeJudgingOnTwoThreads(open)
+        } else {
+            hand(analyzer.finish())
+        }
         let elapsed = start.duration(to: clock.now)
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         let reassembler = analyzer.dissector.reassembler

@@ -52,11 +52,24 @@ final class Report {
     /// ended (`FlowTable.lastAnswer(from:)`): the report may run on another thread than the table's.
     @discardableResult
     func write(_ flow: Flow, responderLastAnswered: Timestamp?) -> (verdict: Verdict, service: ServiceMatch?) {
+        let (verdict, service) = Self.judge(flow, responderLastAnswered: responderLastAnswered, by: classifier)
+        return write(flow, verdict, service: service)
+    }
+
+    /// The flow's verdict and catalogue service (safe on several threads at once).
+    static func judge(_ flow: Flow, responderLastAnswered: Timestamp?, by classifier: Classifier)
+        -> (verdict: Verdict, service: ServiceMatch?)
+    {
         let context = classifier.context(for: flow, responderLastAnswered: responderLastAnswered)
-        let verdict = classifier.verdict(for: context)
-        let result = (verdict: verdict, service: context.service)
+        return (classifier.verdict(for: context), context.service)
+    }
+
+    /// Writes (JSON, live text) or keeps (text from files) what the report says of a judged flow.
+    @discardableResult
+    func write(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> (verdict: Verdict, service: ServiceMatch?) {
+        let result = (verdict: verdict, service: service)
         if json {
-            jsonLine(flow, verdict, service: context.service).write(to: output)
+            jsonLine(flow, verdict, service: service).write(to: output)
             if streaming { output.flush() }  // live: each flow's line as it ends, not when 64 KiB have gathered
             return result
         }
@@ -66,7 +79,7 @@ final class Report {
             return result
         }
         listedCount += 1
-        let block = textBlock(flow, verdict, service: context.service)
+        let block = textBlock(flow, verdict, service: service)
         if streaming {
             if !headerWritten {
                 headerWritten = true
