@@ -30,9 +30,11 @@ enum Format {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// `value` with zeros in front up to `width` characters (`JSONLine.appendPadded`).
     static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        var bytes: [UInt8] = []
+        JSONLine.appendPadded(value, width, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A duration in a unit that shows it: `15 µs`, `1.5 ms`, `2.31 s`.
@@ -46,15 +48,11 @@ enum Format {
     /// Seconds with 3 decimals, e.g. `0.555`.
     static func seconds(_ nanoseconds: Int64) -> String { decimal(Double(nanoseconds) / 1e9, places: 3) }
 
+    /// `value` rounded to `places` decimals (`JSONLine.appendDecimal`: the JSON output writes the same digits).
     static func decimal(_ value: Double, places: Int) -> String {
-        guard value.isFinite else { return "-" }
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int64(scaled / scale)
-        let fraction = Int64(scaled) - whole * Int64(scale)
-        let sign = value < 0 && scaled != 0 ? "-" : ""
-        return places == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(pad(fraction, places))"
+        var bytes: [UInt8] = []
+        JSONLine.appendDecimal(value, places: places, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Bytes in SI units as tcpdump/Wireshark users read them: `5.2 kB`, `1.3 MB`.

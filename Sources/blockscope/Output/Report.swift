@@ -77,9 +77,10 @@ final class Report {
         return result
     }
 
+    /// The flow record, built in the output's spare buffer (`write(to:)` gives it back): no allocation per flow.
     private func jsonLine(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> JSONLine {
         let endReason = flow.endReason ?? .captureEnd
-        var line = JSONLine()
+        var line = JSONLine(reusing: output)
         line.add("type", "flow")
         line.add("schema", Self.schema)
         line.add("ts", epoch: flow.firstSeen.seconds, subsecond: flow.firstSeen.subsecondNanoseconds)
@@ -103,16 +104,16 @@ final class Report {
         line.add("resp_ip_bytes", flow.resp.ipBytes)
         addApplication(flow.applicationFacts, to: &line)
         let isTCP = flow.key.transportProtocol == .tcp
-        line.add("teardown", object: TeardownJSON.object(flow.teardown, isTCP: isTCP))
+        line.object("teardown") { TeardownJSON.write(flow.teardown, isTCP: isTCP, to: &$0) }
         line.add("end_reason", endReason.rawValue)
-        var judged = JSONLine()
-        judged.add("id", verdict.id)
-        judged.add("class", verdict.verdictClass.rawValue)
-        judged.add("confidence", verdict.confidence.rawValue)
-        judged.add("rule", verdict.rule)
-        judged.add("title", verdict.title)
-        judged.add("evidence", strings: verdict.evidence)
-        line.add("verdict", object: judged)
+        line.object("verdict") { judged in
+            judged.add("id", verdict.id)
+            judged.add("class", verdict.verdictClass.rawValue)
+            judged.add("confidence", verdict.confidence.rawValue)
+            judged.add("rule", verdict.rule)
+            judged.add("title", verdict.title)
+            judged.add("evidence", strings: verdict.evidence)
+        }
         return line
     }
 
@@ -185,8 +186,7 @@ final class Report {
         line.add("quic_version", facts.quicVersions.first?.name)
         line.add("quic_initials_before_reply", facts.quicVersions.isEmpty ? nil : facts.quicInitialsBeforeReply)
         let stun = facts.stun
-        if stun.messages + stun.channelData > 0 {
-            var object = JSONLine()
+        line.object("stun", stun.messages + stun.channelData > 0 ? stun : nil) { object, stun in
             object.add("requests", stun.requests)
             object.add("responses", stun.successResponses)
             object.add("errors", stun.errorResponses)
@@ -195,9 +195,6 @@ final class Report {
             object.add("retransmissions", stun.retransmissions)
             object.add("channel_data", stun.channelData)
             object.add("methods", strings: stun.methods.map(\.description))
-            line.add("stun", object: object)
-        } else {
-            line.add("stun", object: nil)
         }
     }
 
@@ -230,11 +227,11 @@ final class Report {
             line.add("malformed", counts: statistics.malformedCounts)
             line.add("skipped", counts: statistics.skippedCounts)
             line.add("anomalies", counts: statistics.anomalyCounts)
-            var fragments = JSONLine()
-            fragments.add("reassembled", facts.fragments.reassembled)
-            fragments.add("expired", facts.fragments.expired)
-            fragments.add("evicted", facts.fragments.evicted)
-            line.add("fragments", object: fragments)
+            line.object("fragments") { fragments in
+                fragments.add("reassembled", facts.fragments.reassembled)
+                fragments.add("expired", facts.fragments.expired)
+                fragments.add("evicted", facts.fragments.evicted)
+            }
             line.add("flows", facts.flows)
             line.add("verdicts", counts: facts.verdicts)
             line.add("evicted", facts.evicted)
