@@ -210,7 +210,9 @@ extension JSONLine {
     }
 
     /// `value` rounded half away from zero to `places` decimals, as `Format.decimal` writes it: no exponent, a `-`
-    /// only when the rounded value is not zero, and `-` alone for a value that is not finite.
+    /// only when the rounded value is not zero, and `-` alone for a value that is not finite. A value whose scaled
+    /// digits do not fit an `Int64` (beyond 9.2e18 / 10^places, far from any rate or duration of a capture) is written
+    /// as Swift's shortest form, `1e+21`, which JSON reads too (Format.decimal used to trap there).
     static func appendDecimal(_ value: Double, places: Int, to bytes: inout [UInt8]) {
         guard value.isFinite else {
             bytes.append(UInt8(ascii: "-"))
@@ -219,6 +221,10 @@ extension JSONLine {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9.2e18 else {
+            bytes.append(contentsOf: value.description.utf8)
+            return
+        }
         let whole = Int64(scaled / scale)
         let fraction = Int64(scaled) - whole * Int64(scale)
         if value < 0 && scaled != 0 { bytes.append(UInt8(ascii: "-")) }
