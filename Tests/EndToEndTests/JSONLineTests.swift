@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WireFormat
 
 @testable import blockscope
 
@@ -160,6 +161,25 @@ struct JSONLineTests {
             line.add("value", value)
             let object = try JSONSerialization.jsonObject(with: Data(line.finished.utf8)) as? [String: Any]
             #expect(object?["value"] as? String == value)
+        }
+    }
+
+    // MARK: - Addresses
+
+    /// IPv4 is written digit by digit, IPv6 through `description`: both as `IPAddress.description` says.
+    @Test func addressesAsTheirDescription() throws {
+        var addresses: [IPAddress] = [
+            IPAddress(ipv4: 0), IPAddress(ipv4: 0xFFFF_FFFF), IPAddress(ipv4: 0x0A00_0001), IPAddress(ipv4: 0xC0A8_6401),
+            IPAddress(ipv4: 0x0809_0A0B), IPAddress(ipv4: 0x6400_0A63),
+            IPAddress(ipv6High: 0x2001_0db8_0000_0000, low: 1), IPAddress(ipv6High: 0, low: 0x0000_ffff_c000_0201),
+            IPAddress(ipv6High: 0, low: 0), IPAddress(ipv6High: 0xfe80_0000_0000_0000, low: 0x0211_22ff_fe33_4455),
+        ]
+        var generator = SplitMix(seed: 3)
+        for _ in 0..<500 { addresses.append(IPAddress(ipv4: UInt32(truncatingIfNeeded: generator.next()))) }
+        for address in addresses {
+            var line = JSONLine()
+            line.add("h", address: address)
+            #expect(line.finished == "{\"h\":\"\(address.description)\"}")
         }
     }
 
