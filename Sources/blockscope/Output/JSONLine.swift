@@ -103,15 +103,8 @@ struct JSONLine {
     mutating func add(_ name: StaticString, address: IPAddress) {
         guard !address.isIPv6 else { return add(name, address.description) }
         field(name, valueLength: 17) { out in
-            let value = address.ipv4Value
             out.append(UInt8(ascii: "\""))
-            Self.write(Int64(value >> 24), to: &out)
-            out.append(UInt8(ascii: "."))
-            Self.write(Int64(value >> 16 & 0xff), to: &out)
-            out.append(UInt8(ascii: "."))
-            Self.write(Int64(value >> 8 & 0xff), to: &out)
-            out.append(UInt8(ascii: "."))
-            Self.write(Int64(value & 0xff), to: &out)
+            Self.write(ipv4: address.ipv4Value, to: &out)
             out.append(UInt8(ascii: "\""))
         }
     }
@@ -228,6 +221,17 @@ extension JSONLine {
             low += 1
             high -= 1
         }
+    }
+
+    /// A dotted quad, as `IPAddress.description` writes IPv4; at most 15 bytes.
+    static func write(ipv4 value: UInt32, to out: inout OutputSpan<UInt8>) {
+        write(Int64(value >> 24), to: &out)
+        out.append(UInt8(ascii: "."))
+        write(Int64(value >> 16 & 0xff), to: &out)
+        out.append(UInt8(ascii: "."))
+        write(Int64(value >> 8 & 0xff), to: &out)
+        out.append(UInt8(ascii: "."))
+        write(Int64(value & 0xff), to: &out)
     }
 
     /// The characters `String(value)` has.

@@ -120,14 +120,19 @@ final class Report {
     /// The flow's row, what the parsers found, its verdict with the plain-words evidence, and (`--explain`) the rule.
     private func textBlock(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> String {
         let endReason = flow.endReason ?? .captureEnd
-        let packets = "\(flow.orig.packets)/\(flow.resp.packets)"
-        let bytes = "\(flow.orig.payloadBytes)/\(flow.resp.payloadBytes)"
-        var text = "  " + Format.padded(Format.dateTime(flow.firstSeen, fractionDigits: 6), 27)
-            + Format.padded(Self.protocolName(flow.key.transportProtocol), 6)
-            + Format.padded(Format.endpoint(flow.originator.address, flow.originator.port), 42)
-            + Format.padded(Format.endpoint(flow.responder.address, flow.responder.port), 42)
-            + Format.padded(packets, 14, right: true) + Format.padded(bytes, 22, right: true)
-            + Format.padded(Format.seconds(flow.duration) + " s", 11, right: true)
+        var row: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: " ")]  // the columns of `flowHeader`
+        row.reserveCapacity(256)
+        Format.appendPadded(27, to: &row) { Format.appendDateTime(flow.firstSeen, fractionDigits: 6, to: &$0) }
+        Format.appendPadded(6, to: &row) { $0.append(contentsOf: Self.protocolName(flow.key.transportProtocol).utf8) }
+        Format.appendPadded(42, to: &row) { Format.appendEndpoint(flow.originator.address, flow.originator.port, to: &$0) }
+        Format.appendPadded(42, to: &row) { Format.appendEndpoint(flow.responder.address, flow.responder.port, to: &$0) }
+        Format.appendPadded(14, right: true, to: &row) { Self.appendPair(flow.orig.packets, flow.resp.packets, to: &$0) }
+        Format.appendPadded(22, right: true, to: &row) { Self.appendPair(flow.orig.payloadBytes, flow.resp.payloadBytes, to: &$0) }
+        Format.appendPadded(11, right: true, to: &row) { bytes in
+            JSONLine.appendDecimal(Double(flow.duration) / 1e9, places: 3, to: &bytes)  // Format.seconds
+            bytes.append(contentsOf: " s".utf8)
+        }
+        var text = String(decoding: row, as: UTF8.self)
         text += "  \(flow.zeek.state) \(endReason.rawValue)\n"
         if let service {
             text += "      service \(service.name)" + (service.role.map { " (\($0))" } ?? "") + " by \(service.reason)\n"
@@ -143,6 +148,13 @@ final class Report {
         }
         if explain { text += explanation(verdict) }
         return text
+    }
+
+    /// `orig/resp` counts of a row.
+    private static func appendPair(_ originator: Int, _ responder: Int, to bytes: inout [UInt8]) {
+        JSONLine.appendInteger(Int64(originator), to: &bytes)
+        bytes.append(UInt8(ascii: "/"))
+        JSONLine.appendInteger(Int64(responder), to: &bytes)
     }
 
     /// `--explain`: the rule that matched (id, file:line, `when`) and every fact it read.
