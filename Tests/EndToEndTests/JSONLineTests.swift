@@ -183,6 +183,26 @@ struct JSONLineTests {
         }
     }
 
+    // MARK: - Text report rows
+
+    @Test func rowPiecesAsBefore() {
+        #expect(Format.dateTime(Timestamp(seconds: 0, nanoseconds: 0)) == "1970-01-01 00:00:00.000000000")
+        #expect(Format.dateTime(Timestamp(seconds: 1_795_304_701, nanoseconds: 123_456_789), fractionDigits: 6)
+            == "2026-11-21 23:45:01.123456")
+        #expect(Format.dateTime(Timestamp(seconds: 951_782_400, nanoseconds: 5), fractionDigits: 0)
+            == "2000-02-29 00:00:00")
+        #expect(Format.dateTime(Timestamp(seconds: -1, nanoseconds: 0), fractionDigits: 3) == "1969-12-31 23:59:59.000")
+        #expect(Format.endpoint(IPAddress(ipv4: 0xC0A8_0001), 443) == "192.168.0.1:443")
+        #expect(Format.endpoint(IPAddress(ipv4: 0xC0A8_0001), nil) == "192.168.0.1")
+        #expect(Format.endpoint(IPAddress(ipv6High: 0x2001_0db8_0000_0000, low: 1), 53) == "[2001:db8::1]:53")
+        #expect(Format.endpoint(IPAddress(ipv6High: 0x2001_0db8_0000_0000, low: 1), nil) == "2001:db8::1")
+        for (text, width, right) in [("abc", 6, false), ("abc", 6, true), ("abcdef", 3, true), ("", 2, false), ("µs→", 5, true)] {
+            var bytes: [UInt8] = []
+            Format.appendPadded(width, right: right, to: &bytes) { $0.append(contentsOf: text.utf8) }
+            #expect(String(decoding: bytes, as: UTF8.self) == Format.padded(text, width, right: right))
+        }
+    }
+
     // MARK: - Objects
 
     @Test func objectsNestInPlace() throws {
