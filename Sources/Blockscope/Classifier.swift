@@ -68,8 +68,13 @@ public struct Classifier: Sendable {
 
     /// What rules read about `flow`, with what `table` knows of the rest of the capture (same-host controls).
     public func context(for flow: Flow, in table: FlowTable) -> FlowContext {
-        let lastAnswer = table.lastAnswer(from: flow.responder.address)
-        return FlowContext(
+        context(for: flow, responderLastAnswered: table.lastAnswer(from: flow.responder.address))
+    }
+
+    /// What rules read about `flow`, given when its responder last answered in another flow (`FlowTable.lastAnswer`
+    /// taken when the flow ended; nil if never): for judging flows away from the thread that owns the table.
+    public func context(for flow: Flow, responderLastAnswered lastAnswer: Timestamp?) -> FlowContext {
+        FlowContext(
             flow: flow, responderAnsweredElsewhere: lastAnswer != nil, responderLastAnswered: lastAnswer,
             service: service(for: flow))
     }

@@ -153,8 +153,10 @@ public final class FlowTable {
         // Moved, not copied: the last flow swaps into the hole and the finished one leaves the array.
         let last = flows.count - 1
         if position != last {
-            flows.swapAt(position, last)
-            index[flows[position].key] = position
+            // Through the buffer: its swapAt moves the two flows' bytes; Array's copies each (~3 KB, retaining
+            // every reference inside) and destroys the copies.
+            flows.withUnsafeMutableBufferPointer { $0.swapAt(position, last) }
+            index[flows.withUnsafeBufferPointer { $0[position].key }] = position
         }
         var flow = flows.removeLast()
         index[flow.key] = nil
@@ -182,7 +184,7 @@ public final class FlowTable {
                 flow.adoptZeekOrientation()
                 finished.append(flow)
             } else {
-                if kept != position { flows.swapAt(kept, position) }
+                if kept != position { flows.withUnsafeMutableBufferPointer { $0.swapAt(kept, position) } }
                 kept += 1
             }
         }
@@ -208,7 +210,7 @@ public final class FlowTable {
         flows = []
         // Sort positions, not flows, then permute in place: no second copy of the table at its largest.
         let order = open.indices.sorted { (open[$0].firstSeen, $0) < (open[$1].firstSeen, $1) }
-        Self.permute(&open, into: order)
+        open.withUnsafeMutableBufferPointer { Self.permute(&$0, into: order) }
         for position in open.indices {
             open[position].endReason = open[position].closeReason ?? .captureEnd
             open[position].adoptZeekOrientation()
@@ -220,7 +222,8 @@ public final class FlowTable {
     }
 
     /// Rearranges `elements` so that position `i` holds what was at `order[i]`, by following cycles with swaps.
-    static func permute<Element>(_ elements: inout [Element], into order: [Int]) {
+    static func permute<Elements: MutableCollection<Element>, Element>(_ elements: inout Elements, into order: [Int])
+    where Elements.Index == Int {
         var placed = [Bool](repeating: false, count: order.count)
         for start in order.indices where !placed[start] {
             var position = start

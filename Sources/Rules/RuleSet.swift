@@ -16,15 +16,20 @@ public struct RuleSet<Record>: Sendable {
     /// The first matching rule, with the facts it read; `nil` when none matches (the defaults end with a
     /// catch-all rule so that every flow gets a verdict).
     public func evaluate(_ record: Record, service: String?) -> Match? {
-        for rule in rules where rule.applies(to: service) && rule.condition.isTrue(record) {
-            let facts = rule.condition.fieldsRead.map { name in
-                (field: name, value: registry.entry(name)?.read(record) ?? .null)
+        // Borrowed through the buffer: `for rule in rules` copied every rule (retaining its strings, lists and
+        // compiled closures) for every flow.
+        rules.withUnsafeBufferPointer { rules in
+            for index in rules.indices where rules[index].applies(to: service) && rules[index].condition.isTrue(record) {
+                let rule = rules[index]
+                let facts = rule.condition.fieldsRead.map { name in
+                    (field: name, value: registry.entry(name)?.read(record) ?? .null)
+                }
+                return Match(
+                    ruleID: rule.id, verdict: rule.verdict, title: rule.title, verdictClass: rule.verdictClass,
+                    confidence: rule.confidence, facts: facts)
             }
-            return Match(
-                ruleID: rule.id, verdict: rule.verdict, title: rule.title, verdictClass: rule.verdictClass,
-                confidence: rule.confidence, facts: facts)
+            return nil
         }
-        return nil
     }
 
     /// This set extended by `other` (a user's file over the defaults): a rule of `other` with an id already here

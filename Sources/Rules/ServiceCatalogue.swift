@@ -78,43 +78,54 @@ public struct ServiceCatalogue: Sendable {
 
         var namesServer: Bool { !names.isEmpty }
 
-        /// Whether the matcher matches, and the reason in words.
+        /// Whether the matcher matches, and the reason in words. Every flow is tried against most matchers, and
+        /// most fail: the conditions are checked first without building anything, the words only for a match.
         func match(_ query: ServiceQuery) -> String? {
-            var reasons: [String] = []
+            var nameIndex: Int?
             if !names.isEmpty {
                 guard let sni = query.sni, let index = names.firstIndex(where: { $0.matches(sni) }) else { return nil }
-                reasons.append("sni \(nameTexts[index])")
+                nameIndex = index
             }
             // The endpoint the address and port conditions hold for: the responder, else the originator (a call
             // relay may be the side that sent first).
-            let endpoints = [(query.responder, query.responderPort), (query.originator, query.originatorPort)]
-            var matched = false
-            for (address, port) in endpoints {
-                var parts: [String] = []
-                if !blocks.isEmpty {
-                    guard let index = blocks.firstIndex(where: { $0.contains(address) }) else { continue }
-                    parts.append("address \(blockTexts[index])")
-                }
-                if tcpPorts != nil || udpPorts != nil {
-                    let ranges: [ClosedRange<UInt16>]?
-                    switch query.transport {
-                    case .tcp: ranges = tcpPorts
-                    case .udp: ranges = udpPorts
-                    default: ranges = nil
-                    }
-                    guard let ranges, let range = ranges.first(where: { $0.contains(port) }) else { continue }
-                    parts.append("\(query.transport.name) \(Self.describe(range))")
-                }
-                reasons += parts
-                matched = true
-                break
-            }
-            guard matched else { return nil }
+            guard let endpoint = endpointMatch(query.responder, query.responderPort, query.transport)
+                ?? endpointMatch(query.originator, query.originatorPort, query.transport)
+            else { return nil }
+            var stunReason: String?
             if let stun {
                 guard let reason = stun.match(query) else { return nil }
-                reasons.append(reason)
+                stunReason = reason
             }
+            var reasons: [String] = []
+            if let nameIndex { reasons.append("sni \(nameTexts[nameIndex])") }
+            if let block = endpoint.block { reasons.append("address \(blockTexts[block])") }
+            if let range = endpoint.ports { reasons.append("\(query.transport.name) \(Self.describe(range))") }
+            if let stunReason { reasons.append(stunReason) }
             return reasons.joined(separator: " ")
+        }
+
+        /// Whether `address` and `port` meet the address and port conditions (nil: they do not), with the block
+        /// and port range that did (nil where the matcher has no such condition).
+        private func endpointMatch(_ address: IPAddress, _ port: UInt16, _ transport: IPProtocol)
+            -> (block: Int?, ports: ClosedRange<UInt16>?)?
+        {
+            var block: Int?
+            if !blocks.isEmpty {
+                guard let index = blocks.firstIndex(where: { $0.contains(address) }) else { return nil }
+                block = index
+            }
+            var ports: ClosedRange<UInt16>?
+            if tcpPorts != nil || udpPorts != nil {
+                let ranges: [ClosedRange<UInt16>]?
+                switch transport {
+                case .tcp: ranges = tcpPorts
+                case .udp: ranges = udpPorts
+                default: ranges = nil
+                }
+                guard let ranges, let range = ranges.first(where: { $0.contains(port) }) else { return nil }
+                ports = range
+            }
+            return (block, ports)
         }
 
         static func describe(_ range: ClosedRange<UInt16>) -> String {
@@ -158,16 +169,24 @@ public struct ServiceCatalogue: Sendable {
 
     /// The flow's service: server-name matchers first, then the others, each group in file order.
     public func service(for query: ServiceQuery) -> ServiceMatch? {
-        for pass in [true, false] {
-            for service in services {
-                for matcher in service.matchers where matcher.namesServer == pass {
-                    if let reason = matcher.match(query) {
-                        return ServiceMatch(name: service.name, role: matcher.role, reason: reason)
+        // Borrowed through buffers: `for service in services` copied every service and matcher (retaining their
+        // strings and arrays) for every flow.
+        services.withUnsafeBufferPointer { services in
+            for pass in [true, false] {
+                for service in services.indices {
+                    let found = services[service].matchers.withUnsafeBufferPointer { matchers -> ServiceMatch? in
+                        for matcher in matchers.indices where matchers[matcher].namesServer == pass {
+                            if let reason = matchers[matcher].match(query) {
+                                return ServiceMatch(name: services[service].name, role: matchers[matcher].role, reason: reason)
+                            }
+                        }
+                        return nil
                     }
+                    if let found { return found }
                 }
             }
+            return nil
         }
-        return nil
     }
 
     /// This catalogue with `other` (a user's file) tried first: its services may reuse a built-in name to add

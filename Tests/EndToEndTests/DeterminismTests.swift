@@ -29,6 +29,51 @@ struct DeterminismTests {
         }
     }
 
+    /// `--threads 2` judges and writes flows on a second thread: the records, the report and the exit status must be
+    /// those of one thread, in the same order (every project capture, JSON and text with every flow listed).
+    @Test func twoThreadsWriteWhatOneWrites() throws {
+        let captures = try FileManager.default.contentsOfDirectory(atPath: Lab.packageRoot.appendingPathComponent("Captures").path)
+            .filter { $0.hasSuffix(".pcap") }.sorted()
+        #expect(captures.count >= 20)
+        for capture in captures {
+            for mode in [["--json"], ["--all-flows", "--explain", "--color", "never"]] {
+                let one = try CLI.run(["analyze", "--quiet", "--threads", "1"] + mode + ["Captures/\(capture)"])
+                let two = try CLI.run(["analyze", "--quiet", "--threads", "2"] + mode + ["Captures/\(capture)"])
+                #expect([0, 3, 4].contains(one.status), "\(capture): \(one.standardError)")
+                #expect(one.status == two.status, "\(capture) \(mode)")
+                #expect(!one.standardOutput.isEmpty)
+                #expect(Self.packetTimeOnly(one.standardOutput) == Self.packetTimeOnly(two.standardOutput), "\(capture) \(mode)")
+            }
+        }
+    }
+
+    /// The same over the shared corpus (366 captures of other projects: many link types, damaged files, few or many
+    /// flows), JSON records: every capture gives the same records and status on one thread and on two.
+    @Test(.enabled(if: Lab.sharedCapturesEnabled, Lab.sharedCapturesComment))
+    func twoThreadsWriteWhatOneWritesOnTheSharedCorpus() throws {
+        let entries = try Lab.corpusEntries()
+        #expect(entries.count >= 300)
+        var compared = 0
+        for entry in entries {
+            let path = Lab.sharedCaptures.appendingPathComponent(entry).path
+            let one = try CLI.run(["analyze", "--quiet", "--json", "--threads", "1", path])
+            let two = try CLI.run(["analyze", "--quiet", "--json", "--threads", "2", path])
+            #expect(one.status == two.status, "\(entry)")
+            #expect(one.standardError == two.standardError, "\(entry)")
+            #expect(Self.packetTimeOnly(one.standardOutput) == Self.packetTimeOnly(two.standardOutput), "\(entry)")
+            if one.status != 2 { compared += 1 }
+        }
+        #expect(compared >= 300)
+    }
+
+    @Test func threadsOutsideOneOrTwoAreAUsageError() throws {
+        for bad in ["0", "3", "x"] {
+            let run = try CLI.run(["analyze", "--threads", bad, "Captures/loopback-facetime-tls.pcap"])
+            #expect(run.status == 2, "--threads \(bad)")
+            #expect(run.standardError.contains("--threads"), "\(run.standardError)")
+        }
+    }
+
     @Test func aFileCutBetweenFlowsGivesTheSameFlows() throws {
         // The TLS connection is frames 1–18 of the bundled capture (its truth file): cut right after it.
         struct Truth: Decodable {

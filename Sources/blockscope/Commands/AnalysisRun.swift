@@ -2,6 +2,7 @@ import Blockscope
 import Foundation
 import FlowTracking
 import PacketCapture
+import Rules
 import WireFormat
 
 #if canImport(Glibc)
@@ -34,6 +35,13 @@ final class AnalysisRun {
     /// Whether an assessment concluded blocking or throttling (set by `finish`).
     private(set) var concludedBlocking = false
     private var verdictCounts: [String: Int] = [:]
+    /// `--threads 2`: finished flows are judged and written on a second thread (nil: on this one).
+    private var handoff: FlowHandoff?
+    /// Finished flows gathered for the next batch to the writing thread.
+    private var pending: [FinishedFlow] = []
+    /// Flows per batch: 1 when streaming (live: a flow is reported as it ends), else enough to make the hand-off's
+    /// locking negligible.
+    private let batchSize: Int
 
     /// `streaming`: the text report lists flows as they end (live) instead of after the assessments (files).
     init(options: OutputOptions, classifier: Classifier, parameters: AssessmentParameters, streaming: Bool) {
@@ -48,6 +56,15 @@ final class AnalysisRun {
         assessment = Assessment(parameters: parameters)
         start = clock.now
         progress = Progress(enabled: !options.quiet && Terminal.standardErrorIsTerminal)
+        batchSize = streaming ? 1 : 256
+        if options.threads > 1 {
+            // The writing thread alone touches the report, the assessment and the counters until `finish` has
+            // drained it; this thread reads them only after that.
+            let run = UncheckedSendable(self)
+            handoff = FlowHandoff { batch in
+                for finished in batch { run.value.write(finished) }
+            }
+        }
     }
 
     /// The exit status the run ends with (docs/OUTPUT.md): 3 when an assessment concludes blocking or throttling,
@@ -60,6 +77,10 @@ final class AnalysisRun {
         -> CaptureSummary
     {
         var seen = 0
+        // A capture that fails half way (a damaged file) ends the run: what was written so far still reaches the
+        // output, as on one thread.
+        var failed = true
+        defer { if handoff != nil, failed { stopWriter(); output.flush() } }
         let summary = try handle.forEachFrame(tick: { [self] in
             progress.update(analyzer.statistics, force: false, clock: clock, start: start)
             tick?()
@@ -78,6 +99,7 @@ final class AnalysisRun {
             }
             if let limit, seen >= limit { handle.breakLoop() }
         }
+        failed = false
         if let warning = summary.warning {
             warnings.append(warning.description)
             Terminal.standardError.write("blockscope: \(warning.description)\n")
@@ -88,11 +110,72 @@ final class AnalysisRun {
     /// Flows that ended (timeout, close, eviction) are written as soon as they end: memory stays bounded.
     private func writeFinished() {
         finishedSeen = analyzer.flows.finishedCount
-        for flow in analyzer.flows.takeFinished() { write(flow) }
+        hand(analyzer.flows.takeFinished())
     }
 
-    private func write(_ flow: Flow) {
-        let (verdict, service) = report.write(flow, in: analyzer.flows)
+    /// Hands over the last batch and waits for the writing thread to write everything (then it ends, and the
+    /// flow state is this thread's again). Idempotent.
+    private func stopWriter() {
+        guard let handoff else { return }
+        handoff.push(pending)
+        pending = []
+        handoff.finish()
+        self.handoff = nil
+    }
+
+    /// Finished flows, with what the table knows of their responders now, to the writer (this thread or the other).
+    private func hand(_ flows: [Flow]) {
+        let table = analyzer.flows
+        guard let handoff else {
+            for flow in flows {
+                write(FinishedFlow(flow: flow, responderLastAnswered: table.lastAnswer(from: flow.responder.address)))
+            }
+            return
+        }
+        for flow in flows {
+            pending.append(FinishedFlow(flow: flow, responderLastAnswered: table.lastAnswer(from: flow.responder.address)))
+            if pending.count >= batchSize {
+                handoff.push(pending)
+                pending = []
+                pending.reserveCapacity(batchSize)
+            }
+        }
+    }
+
+    /// Judges `flows` (rules, service: the costly part) on two threads, a chunk at a time, then writes them in order.
+    private func writeJudgingOnTwoThreads(_ flows: [Flow]) {
+        let table = analyzer.flows
+        let classifier = report.classifier
+        var start = 0
+        while start < flows.count {
+            let chunk = start..<min(start + 4096, flows.count)
+            let lastAnswers = chunk.map { table.lastAnswer(from: flows[$0].responder.address) }
+            var judged = [(verdict: Verdict, service: ServiceMatch?)?](repeating: nil, count: chunk.count)
+            judged.withUnsafeMutableBufferPointer { results in
+                let results = UncheckedSendable(results)
+                DispatchQueue.concurrentPerform(iterations: 2) { half in
+                    // Disjoint halves of the results: no two threads write the same element.
+                    for offset in stride(from: half, to: chunk.count, by: 2) {
+                        results.value[offset] = Report.judge(
+                            flows[chunk.lowerBound + offset], responderLastAnswered: lastAnswers[offset], by: classifier)
+                    }
+                }
+            }
+            for (offset, result) in judged.enumerated() {
+                guard let result else { continue }
+                record(flows[chunk.lowerBound + offset], report.write(flows[chunk.lowerBound + offset], result.verdict, service: result.service))
+            }
+            start = chunk.upperBound
+        }
+    }
+
+    private func write(_ finished: FinishedFlow) {
+        record(finished.flow, report.write(finished.flow, responderLastAnswered: finished.responderLastAnswered))
+    }
+
+    /// The assessment, the counters and `--export-pcap` take note of a written flow.
+    private func record(_ flow: Flow, _ judged: (verdict: Verdict, service: ServiceMatch?)) {
+        let (verdict, service) = judged
         assessment.add(AssessedFlow(flow: flow, verdict: verdict, service: service?.name))
         if verdict.isBlockingOrThrottling { flagged += 1 }
         export?.note(flow, verdict)
@@ -108,7 +191,15 @@ final class AnalysisRun {
             warnings.append(message)
             Terminal.standardError.write("blockscope: warning: \(message)\n")
         }
-        for flow in analyzer.finish() { write(flow) }
+        if handoff != nil {
+            // The flows still open at the end (UDP flows outlive a short capture: often most of them) are judged on
+            // both threads, then written in order on this one.
+            let open = analyzer.finish()
+            stopWriter()
+            writeJudgingOnTwoThreads(open)
+        } else {
+            hand(analyzer.finish())
+        }
         let elapsed = start.duration(to: clock.now)
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         let reassembler = analyzer.dissector.reassembler
@@ -162,4 +253,10 @@ final class Progress {
         if drawn { Terminal.standardError.write("\r\u{1b}[K") }
         drawn = false
     }
+}
+
+/// A value handed to another thread whose owner guarantees, by protocol, that the threads never use it at once.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Options shared by the commands that report flows.
 struct OutputOptions: ParsableArguments {
@@ -20,8 +21,15 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Colour in the text report: auto (when standard output is a terminal and NO_COLOR is unset), always, never.")
     var color: String = "auto"
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads: 1 reads, tracks, judges and writes on one thread; 2 judges and writes finished flows on a second "
+            + "thread (same output, same order). Default: 2 when the machine has two or more cores.",
+        valueName: "1|2"))
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1
+
     func validate() throws {
         guard maxFlows >= 1 else { throw ValidationError("--max-flows must be at least 1") }
+        guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2") }
         guard Palette.Choice(rawValue: color) != nil else { throw ValidationError("--color must be auto, always or never") }
     }
 }

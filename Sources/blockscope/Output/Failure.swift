@@ -49,6 +49,8 @@ struct Terminal {
 final class OutputBuffer {
     private var buffer: [UInt8] = []
     private let limit = 1 << 16
+    /// A line's buffer, kept between lines (`takeSpare`, `giveSpare`).
+    private var spare: [UInt8] = []
 
     init() { buffer.reserveCapacity(limit + 1024) }
 
@@ -61,6 +63,18 @@ final class OutputBuffer {
         buffer.append(contentsOf: bytes)
         if buffer.count >= limit { flush() }
     }
+
+    /// An empty buffer with room for a line (what `giveSpare` kept, else a new one): lines are built in it and
+    /// handed back, so that writing one line per flow allocates nothing once the first has been written.
+    func takeSpare() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &spare)
+        if taken.capacity < 1024 { taken.reserveCapacity(4096) }
+        return taken
+    }
+
+    /// Keeps `bytes` (emptied by the caller) for the next `takeSpare`.
+    func giveSpare(_ bytes: [UInt8]) { spare = bytes }
 
     func flush() {
         guard !buffer.isEmpty else { return }

@@ -48,14 +48,29 @@ final class Report {
     }
 
     /// Judges the flow, writes (JSON, live text) or keeps (text from files) what the report says of it; returns the
-    /// verdict and the flow's catalogue service.
+    /// verdict and the flow's catalogue service. `responderLastAnswered` is what the flow table knew when the flow
+    /// ended (`FlowTable.lastAnswer(from:)`): the report may run on another thread than the table's.
     @discardableResult
-    func write(_ flow: Flow, in table: FlowTable) -> (verdict: Verdict, service: ServiceMatch?) {
-        let context = classifier.context(for: flow, in: table)
-        let verdict = classifier.verdict(for: context)
-        let result = (verdict: verdict, service: context.service)
+    func write(_ flow: Flow, responderLastAnswered: Timestamp?) -> (verdict: Verdict, service: ServiceMatch?) {
+        let (verdict, service) = Self.judge(flow, responderLastAnswered: responderLastAnswered, by: classifier)
+        return write(flow, verdict, service: service)
+    }
+
+    /// The flow's verdict and catalogue service (safe on several threads at once).
+    static func judge(_ flow: Flow, responderLastAnswered: Timestamp?, by classifier: Classifier)
+        -> (verdict: Verdict, service: ServiceMatch?)
+    {
+        let context = classifier.context(for: flow, responderLastAnswered: responderLastAnswered)
+        return (classifier.verdict(for: context), context.service)
+    }
+
+    /// Writes (JSON, live text) or keeps (text from files) what the report says of a judged flow.
+    @discardableResult
+    func write(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> (verdict: Verdict, service: ServiceMatch?) {
+        let result = (verdict: verdict, service: service)
         if json {
-            jsonLine(flow, verdict, service: context.service).write(to: output)
+            jsonLine(flow, verdict, service: service).write(to: output)
+            if streaming { output.flush() }  // live: each flow's line as it ends, not when 64 KiB have gathered
             return result
         }
         guard allFlows || Self.isFlagged(verdict) else { return result }
@@ -64,31 +79,33 @@ final class Report {
             return result
         }
         listedCount += 1
-        let block = textBlock(flow, verdict, service: context.service)
+        let block = textBlock(flow, verdict, service: service)
         if streaming {
             if !headerWritten {
                 headerWritten = true
                 output.write(flowHeader)
             }
             output.write(block)
+            output.flush()
         } else {
             listed.append(block)
         }
         return result
     }
 
+    /// The flow record, built in the output's spare buffer (`write(to:)` gives it back): no allocation per flow.
     private func jsonLine(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> JSONLine {
         let endReason = flow.endReason ?? .captureEnd
-        var line = JSONLine()
+        var line = JSONLine(reusing: output)
         line.add("type", "flow")
         line.add("schema", Self.schema)
         line.add("ts", epoch: flow.firstSeen.seconds, subsecond: flow.firstSeen.subsecondNanoseconds)
         line.add("duration", seconds: flow.duration)
         line.add("proto", Self.protocolName(flow.key.transportProtocol))
         line.add("community_id", flow.communityID)
-        line.add("orig_h", flow.originator.address.description)
+        line.add("orig_h", address: flow.originator.address)
         line.add("orig_p", Int(flow.originator.port))
-        line.add("resp_h", flow.responder.address.description)
+        line.add("resp_h", address: flow.responder.address)
         line.add("resp_p", Int(flow.responder.port))
         line.add("service", service?.name)
         line.add("service_role", service?.role)
@@ -103,30 +120,35 @@ final class Report {
         line.add("resp_ip_bytes", flow.resp.ipBytes)
         addApplication(flow.applicationFacts, to: &line)
         let isTCP = flow.key.transportProtocol == .tcp
-        line.add("teardown", object: TeardownJSON.object(flow.teardown, isTCP: isTCP))
+        line.object("teardown") { TeardownJSON.write(flow.teardown, isTCP: isTCP, to: &$0) }
         line.add("end_reason", endReason.rawValue)
-        var judged = JSONLine()
-        judged.add("id", verdict.id)
-        judged.add("class", verdict.verdictClass.rawValue)
-        judged.add("confidence", verdict.confidence.rawValue)
-        judged.add("rule", verdict.rule)
-        judged.add("title", verdict.title)
-        judged.add("evidence", strings: verdict.evidence)
-        line.add("verdict", object: judged)
+        line.object("verdict") { judged in
+            judged.add("id", verdict.id)
+            judged.add("class", verdict.verdictClass.rawValue)
+            judged.add("confidence", verdict.confidence.rawValue)
+            judged.add("rule", verdict.rule)
+            judged.add("title", verdict.title)
+            judged.add("evidence", strings: verdict.evidence)
+        }
         return line
     }
 
     /// The flow's row, what the parsers found, its verdict with the plain-words evidence, and (`--explain`) the rule.
     private func textBlock(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> String {
         let endReason = flow.endReason ?? .captureEnd
-        let packets = "\(flow.orig.packets)/\(flow.resp.packets)"
-        let bytes = "\(flow.orig.payloadBytes)/\(flow.resp.payloadBytes)"
-        var text = "  " + Format.padded(Format.dateTime(flow.firstSeen, fractionDigits: 6), 27)
-            + Format.padded(Self.protocolName(flow.key.transportProtocol), 6)
-            + Format.padded(Format.endpoint(flow.originator.address, flow.originator.port), 42)
-            + Format.padded(Format.endpoint(flow.responder.address, flow.responder.port), 42)
-            + Format.padded(packets, 14, right: true) + Format.padded(bytes, 22, right: true)
-            + Format.padded(Format.seconds(flow.duration) + " s", 11, right: true)
+        var row: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: " ")]  // the columns of `flowHeader`
+        row.reserveCapacity(256)
+        Format.appendPadded(27, to: &row) { Format.appendDateTime(flow.firstSeen, fractionDigits: 6, to: &$0) }
+        Format.appendPadded(6, to: &row) { $0.append(contentsOf: Self.protocolName(flow.key.transportProtocol).utf8) }
+        Format.appendPadded(42, to: &row) { Format.appendEndpoint(flow.originator.address, flow.originator.port, to: &$0) }
+        Format.appendPadded(42, to: &row) { Format.appendEndpoint(flow.responder.address, flow.responder.port, to: &$0) }
+        Format.appendPadded(14, right: true, to: &row) { Self.appendPair(flow.orig.packets, flow.resp.packets, to: &$0) }
+        Format.appendPadded(22, right: true, to: &row) { Self.appendPair(flow.orig.payloadBytes, flow.resp.payloadBytes, to: &$0) }
+        Format.appendPadded(11, right: true, to: &row) { bytes in
+            JSONLine.appendDecimal(Double(flow.duration) / 1e9, places: 3, to: &bytes)  // Format.seconds
+            bytes.append(contentsOf: " s".utf8)
+        }
+        var text = String(decoding: row, as: UTF8.self)
         text += "  \(flow.zeek.state) \(endReason.rawValue)\n"
         if let service {
             text += "      service \(service.name)" + (service.role.map { " (\($0))" } ?? "") + " by \(service.reason)\n"
@@ -142,6 +164,13 @@ final class Report {
         }
         if explain { text += explanation(verdict) }
         return text
+    }
+
+    /// `orig/resp` counts of a row.
+    private static func appendPair(_ originator: Int, _ responder: Int, to bytes: inout [UInt8]) {
+        JSONLine.appendInteger(Int64(originator), to: &bytes)
+        bytes.append(UInt8(ascii: "/"))
+        JSONLine.appendInteger(Int64(responder), to: &bytes)
     }
 
     /// `--explain`: the rule that matched (id, file:line, `when`) and every fact it read.
@@ -185,8 +214,7 @@ final class Report {
         line.add("quic_version", facts.quicVersions.first?.name)
         line.add("quic_initials_before_reply", facts.quicVersions.isEmpty ? nil : facts.quicInitialsBeforeReply)
         let stun = facts.stun
-        if stun.messages + stun.channelData > 0 {
-            var object = JSONLine()
+        line.object("stun", stun.messages + stun.channelData > 0 ? stun : nil) { object, stun in
             object.add("requests", stun.requests)
             object.add("responses", stun.successResponses)
             object.add("errors", stun.errorResponses)
@@ -195,9 +223,6 @@ final class Report {
             object.add("retransmissions", stun.retransmissions)
             object.add("channel_data", stun.channelData)
             object.add("methods", strings: stun.methods.map(\.description))
-            line.add("stun", object: object)
-        } else {
-            line.add("stun", object: nil)
         }
     }
 
@@ -230,11 +255,11 @@ final class Report {
             line.add("malformed", counts: statistics.malformedCounts)
             line.add("skipped", counts: statistics.skippedCounts)
             line.add("anomalies", counts: statistics.anomalyCounts)
-            var fragments = JSONLine()
-            fragments.add("reassembled", facts.fragments.reassembled)
-            fragments.add("expired", facts.fragments.expired)
-            fragments.add("evicted", facts.fragments.evicted)
-            line.add("fragments", object: fragments)
+            line.object("fragments") { fragments in
+                fragments.add("reassembled", facts.fragments.reassembled)
+                fragments.add("expired", facts.fragments.expired)
+                fragments.add("evicted", facts.fragments.evicted)
+            }
             line.add("flows", facts.flows)
             line.add("verdicts", counts: facts.verdicts)
             line.add("evicted", facts.evicted)

@@ -2,20 +2,18 @@ import FlowTracking
 import WireFormat
 
 /// The `teardown` object of a flow record: how the flow lived and died (docs/FLOW-RECORD.md lists every field).
+/// Written in place into the flow's line (`JSONLine.object`), nested objects included.
 enum TeardownJSON {
-    static func object(_ facts: TeardownFacts, isTCP: Bool) -> JSONLine {
-        var line = JSONLine()
+    static func write(_ facts: TeardownFacts, isTCP: Bool, to line: inout JSONLine) {
         if isTCP {
             line.add("handshake_rtt", seconds: facts.handshakeRTT)
             line.add("syn_retransmissions", facts.synRetransmissions)
-            line.add("first_request", object: facts.firstRequest.map { first in
-                var request = JSONLine()
+            line.object("first_request", facts.firstRequest) { request, first in
                 request.add("ts", epoch: first.time.seconds, subsecond: first.time.subsecondNanoseconds)
                 request.add("length", first.length)
                 request.add("sends", first.sends)
                 request.add("acked", first.acknowledgedTime != nil)
-                return request
-            })
+            }
             line.add("first_response_delay", seconds: facts.firstResponseDelay)
             line.add("rst_delay_after_request", seconds: facts.firstResetDelayAfterRequest)
             line.add("resp_bytes_before_stall", facts.responderBytesBeforeStall)
@@ -26,20 +24,19 @@ enum TeardownJSON {
         line.add("longest_resp_silence", seconds: facts.longestResponderSilence)
         line.add("longest_orig_silence", seconds: facts.longestOriginatorSilence)
         line.add("orig_packets_after_last_resp", facts.originatorPacketsAfterLastResponderPacket)
-        line.add("orig", object: direction(facts.originator, isTCP: isTCP))
-        line.add("resp", object: direction(facts.responder, isTCP: isTCP))
-        var icmp = JSONLine()
-        icmp.add("count", facts.icmpErrors.count)
-        icmp.add("first_type", facts.icmpErrors.firstType.map { Int($0) })
-        icmp.add("first_code", facts.icmpErrors.firstCode.map { Int($0) })
-        icmp.add("first_source", facts.icmpErrors.firstSource?.description)
-        icmp.add("first_ttl", facts.icmpErrors.firstTimeToLive.map { Int($0) })
-        line.add("icmp_errors", object: icmp)
-        return line
+        line.object("orig") { direction(facts.originator, isTCP: isTCP, to: &$0) }
+        line.object("resp") { direction(facts.responder, isTCP: isTCP, to: &$0) }
+        line.object("icmp_errors") { icmp in
+            let errors = facts.icmpErrors
+            icmp.add("count", errors.count)
+            icmp.add("first_type", errors.firstType.map { Int($0) })
+            icmp.add("first_code", errors.firstCode.map { Int($0) })
+            icmp.add("first_source", errors.firstSource?.description)
+            icmp.add("first_ttl", errors.firstTimeToLive.map { Int($0) })
+        }
     }
 
-    static func direction(_ side: TeardownDirection, isTCP: Bool) -> JSONLine {
-        var line = JSONLine()
+    static func direction(_ side: TeardownDirection, isTCP: Bool, to line: inout JSONLine) {
         line.add("ttl_first", side.firstTimeToLive.map { Int($0) })
         line.add("ttl_min", side.minimumTimeToLive.map { Int($0) })
         line.add("ttl_max", side.maximumTimeToLive.map { Int($0) })
@@ -48,7 +45,7 @@ enum TeardownJSON {
         line.add("rate_windows", side.rate.windows)
         line.add("rate_steady_mean_bytes", side.rate.steadyMeanBytesPerWindow, places: 1)
         line.add("rate_steady_cv", side.rate.steadyCoefficientOfVariation, places: 3)
-        guard isTCP else { return line }
+        guard isTCP else { return }
         line.add("syns", side.synCount)
         line.add("unique_payload_bytes", side.uniquePayloadBytes)
         line.add("retransmitted_segments", side.retransmittedSegments)
@@ -59,12 +56,10 @@ enum TeardownJSON {
         line.add("fins", side.finCount)
         line.add("rsts", side.resetCount)
         line.add("rst_burst", side.resetBurst)
-        line.add("first_rst", object: side.resets.first.map(signal))
-        return line
+        line.object("first_rst", side.resets.first) { signal($1, to: &$0) }
     }
 
-    static func signal(_ signal: TeardownSignal) -> JSONLine {
-        var line = JSONLine()
+    static func signal(_ signal: TeardownSignal, to line: inout JSONLine) {
         line.add("ts", epoch: signal.time.seconds, subsecond: signal.time.subsecondNanoseconds)
         line.add("ttl", Int(signal.timeToLive))
         line.add("ttl_difference", signal.timeToLiveDifference)
@@ -75,6 +70,5 @@ enum TeardownJSON {
         line.add("seq_fits", signal.sequenceFits)
         line.add("ack_fits", signal.acknowledgmentFits)
         line.add("since_other_side", seconds: signal.sinceOtherSideLastPacket)
-        return line
     }
 }
