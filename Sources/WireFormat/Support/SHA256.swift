@@ -24,9 +24,11 @@ public struct SHA256: Sendable {
     ]
     /// The message block being filled, as 16 big-endian words (§5.2.1): a byte goes straight into its word.
     private var words = InlineArray<16, UInt32>(repeating: 0)
+    /// Bytes in `words` (0–63).
     private var blockFill = 0
-    /// Message length in bytes so far (the padding writes it in bits, modulo 2^64 as §5.1.1 allows).
-    private var messageLength: UInt64 = 0
+    /// Blocks compressed so far: with `blockFill`, the message length (the padding writes it in bits, modulo 2^64
+    /// as §5.1.1 allows).
+    private var compressedBlocks: UInt64 = 0
 
     public init() {}
 
@@ -38,10 +40,10 @@ public struct SHA256: Sendable {
     /// Adds one byte to the message.
     @inline(__always)
     mutating func update(byte: UInt8) {
-        let shift = UInt32(24 - 8 * (blockFill & 3))
-        words[blockFill >> 2] |= UInt32(byte) << shift
-        blockFill += 1
-        messageLength &+= 1
+        // `blockFill` is 0–63 here (a full block is compressed at once), so the shift is 0–24.
+        let shift = UInt32(truncatingIfNeeded: 24 &- 8 &* (blockFill & 3))
+        words[blockFill &>> 2] |= UInt32(byte) &<< shift
+        blockFill &+= 1
         if blockFill == Self.blockLength { compress() }
     }
 
@@ -62,7 +64,7 @@ public struct SHA256: Sendable {
 
     /// Pads the message (§5.1.1) and returns the digest as eight big-endian words. The hasher is spent afterwards.
     mutating func finalizeWords() -> InlineArray<8, UInt32> {
-        let bitLength = messageLength &* 8
+        let bitLength = (compressedBlocks &* UInt64(Self.blockLength) &+ UInt64(blockFill)) &* 8
         update(byte: 0x80)
         // Zeros up to the last 8 bytes of a block: the words are zero past `blockFill` already.
         if blockFill > Self.blockLength - 8 { compress() }
@@ -91,27 +93,23 @@ public struct SHA256: Sendable {
         var schedule = InlineArray<64, UInt32>(repeating: 0)
         for t in 0..<16 { schedule[t] = words[t] }
         for t in 16..<64 {
-            let s0 = rotr(schedule[t - 15], 7) ^ rotr(schedule[t - 15], 18) ^ (schedule[t - 15] >> 3)
-            let s1 = rotr(schedule[t - 2], 17) ^ rotr(schedule[t - 2], 19) ^ (schedule[t - 2] >> 10)
+            let s0 = Self.rotr(schedule[t - 15], 7) ^ Self.rotr(schedule[t - 15], 18) ^ (schedule[t - 15] >> 3)
+            let s1 = Self.rotr(schedule[t - 2], 17) ^ Self.rotr(schedule[t - 2], 19) ^ (schedule[t - 2] >> 10)
             schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
         }
         var (a, b, c, d) = (state[0], state[1], state[2], state[3])
         var (e, f, g, h) = (state[4], state[5], state[6], state[7])
-        for t in 0..<64 {
-            let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let temp1 = h &+ sum1 &+ choice &+ Self.roundConstants[t] &+ schedule[t]
-            let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = sum0 &+ majority
-            h = g
-            g = f
-            f = e
-            e = d &+ temp1
-            d = c
-            c = b
-            b = a
-            a = temp1 &+ temp2
+        // Eight rounds per pass with the variables' roles rotated instead of shifted (each round updates only the
+        // new `e` and the new `a`), as FIPS 180-4 §6.2.2 step 3 after renaming.
+        for t in stride(from: 0, to: 64, by: 8) {
+            Self.round(a, b, c, &d, e, f, g, &h, Self.roundConstants[t] &+ schedule[t])
+            Self.round(h, a, b, &c, d, e, f, &g, Self.roundConstants[t + 1] &+ schedule[t + 1])
+            Self.round(g, h, a, &b, c, d, e, &f, Self.roundConstants[t + 2] &+ schedule[t + 2])
+            Self.round(f, g, h, &a, b, c, d, &e, Self.roundConstants[t + 3] &+ schedule[t + 3])
+            Self.round(e, f, g, &h, a, b, c, &d, Self.roundConstants[t + 4] &+ schedule[t + 4])
+            Self.round(d, e, f, &g, h, a, b, &c, Self.roundConstants[t + 5] &+ schedule[t + 5])
+            Self.round(c, d, e, &f, g, h, a, &b, Self.roundConstants[t + 6] &+ schedule[t + 6])
+            Self.round(b, c, d, &e, f, g, h, &a, Self.roundConstants[t + 7] &+ schedule[t + 7])
         }
         state[0] &+= a
         state[1] &+= b
@@ -123,10 +121,27 @@ public struct SHA256: Sendable {
         state[7] &+= h
         words = InlineArray(repeating: 0)
         blockFill = 0
+        compressedBlocks &+= 1
+    }
+
+    /// One round: T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t]; T2 = Σ0(a) + Maj(a, b, c); then `d` becomes the
+    /// next round's `e` (d + T1) and `h` its `a` (T1 + T2).
+    @inline(__always)
+    private static func round(
+        _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32, _ e: UInt32, _ f: UInt32, _ g: UInt32,
+        _ h: inout UInt32, _ constantAndWord: UInt32
+    ) {
+        let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+        let choice = (e & f) ^ (~e & g)
+        let temp1 = h &+ sum1 &+ choice &+ constantAndWord
+        let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+        let majority = (a & b) ^ (a & c) ^ (b & c)
+        d &+= temp1
+        h = temp1 &+ sum0 &+ majority
     }
 
     @inline(__always)
-    private func rotr(_ value: UInt32, _ count: UInt32) -> UInt32 { value >> count | value << (32 - count) }
+    private static func rotr(_ value: UInt32, _ count: UInt32) -> UInt32 { value >> count | value << (32 - count) }
 }
 
 /// Lower-case hex, for fingerprints and test messages.
@@ -184,5 +199,6 @@ protocol ASCIISink {
 extension Array: ASCIISink where Element == UInt8 {}
 
 extension SHA256: ASCIISink {
+    @inline(__always)
     mutating func append(_ byte: UInt8) { update(byte: byte) }
 }
