@@ -7,8 +7,12 @@ public struct ApplicationFacts: Sendable {
     /// The first ClientHello of the flow (TLS over TCP, QUIC Initial or DTLS), and where it came from.
     public var clientHello: ClientHelloInfo?
     public var clientHelloTransport: JA4.Transport?
-    /// FoxIO JA4 of that ClientHello.
-    public var ja4: String?
+    /// FoxIO JA4 of that ClientHello. Computed when read (once, when the flow is reported: on the writing thread
+    /// with `--threads 2`), not as the packet arrives, so the packet path does not pay for it.
+    public var ja4: String? {
+        guard let clientHello, let clientHelloTransport else { return nil }
+        return JA4.fingerprint(clientHello, transport: clientHelloTransport)
+    }
     public var serverHello: ServerHelloInfo?
     /// TLS/DTLS alerts seen in cleartext, in order (at most `maximumAlerts`).
     public var alerts: [TLSAlert] = []

@@ -103,7 +103,6 @@ struct ApplicationTracker: Sendable {
         if !hadHello, fromOriginator, let hello = assembler.clientHello, facts.clientHello == nil {
             facts.clientHello = hello
             facts.clientHelloTransport = .tcp
-            facts.ja4 = JA4.fingerprint(hello, transport: .tcp)
             events?.append(.clientHello(hello, transport: .tcp, ja4: facts.ja4 ?? ""))
         }
         if !hadHello, !fromOriginator, let hello = assembler.serverHello, facts.serverHello == nil {
@@ -237,7 +236,6 @@ struct ApplicationTracker: Sendable {
         if facts.clientHello == nil, let hello = assembler.clientHello {
             facts.clientHello = hello
             facts.clientHelloTransport = .dtls
-            facts.ja4 = JA4.fingerprint(hello, transport: .dtls)
             events?.append(.clientHello(hello, transport: .dtls, ja4: facts.ja4 ?? ""))
         }
         if facts.serverHello == nil, let hello = assembler.serverHello {
@@ -309,7 +307,6 @@ struct ApplicationTracker: Sendable {
             if let hello = try? ClientHello(validating: body.span).info(), facts.clientHello == nil {
                 facts.clientHello = hello
                 facts.clientHelloTransport = .quic
-                facts.ja4 = JA4.fingerprint(hello, transport: .quic)
                 events?.append(.clientHello(hello, transport: .quic, ja4: facts.ja4 ?? ""))
             }
             return
