@@ -5,7 +5,7 @@
 # them after the capture has seen them. Needs root, iproute2 and tcpreplay. Usage:
 #   sudo Benchmarks/live-rate.sh FILE [RATE...]     RATE: Mbit/s, or "topspeed" (default: 100 250 500 1000 topspeed)
 # env: BUFFER_MIB (blockscope's kernel buffer, default 64), SNAPLEN (default 262144, blockscope's own default),
-#      SCRATCH (build folder, default .build-release).
+#      THREADS (blockscope's --threads, default 2), SCRATCH (build folder, default .build-release).
 set -euo pipefail
 
 FILE=$(realpath "${1:?usage: live-rate.sh FILE [RATE...]}")
@@ -17,6 +17,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 SCRATCH=${SCRATCH:-.build-release}
 BUFFER_MIB=${BUFFER_MIB:-64}
 SNAPLEN=${SNAPLEN:-262144}
+THREADS=${THREADS:-2}
 WORK=$(mktemp -d)
 LIVE_PID=
 
@@ -49,12 +50,12 @@ ip -n bsb-tx link set bsb-tx0 up
 ip -n bsb-rx link set bsb-rx0 up
 
 PACKETS=$(tcpdump -r "$FILE" -qn 2>/dev/null | wc -l || true)
-echo "file: $FILE ($PACKETS packets); blockscope kernel buffer $BUFFER_MIB MiB, snaplen $SNAPLEN; $(nproc) cores"
+echo "file: $FILE ($PACKETS packets); blockscope kernel buffer $BUFFER_MIB MiB, snaplen $SNAPLEN, --threads $THREADS; $(nproc) cores"
 printf '| %-9s | %12s | %12s | %12s | %12s | %10s |\n' rate "sent" "sent Mbit/s" "seen" "kernel drops" "drop %"
 printf '|%s|%s|%s|%s|%s|%s|\n' ----------- -------------- -------------- -------------- -------------- ------------
 for rate in "${RATES[@]}"; do
     ip netns exec bsb-rx "$BLOCKSCOPE" live -i bsb-rx0 --json --quiet --no-drop-privileges \
-        --buffer-size "$BUFFER_MIB" --snaplen "$SNAPLEN" >"$WORK/live.json" 2>"$WORK/live.err" &
+        --buffer-size "$BUFFER_MIB" --snaplen "$SNAPLEN" --threads "$THREADS" >"$WORK/live.json" 2>"$WORK/live.err" &
     LIVE_PID=$!
     sleep 1
     if [[ $rate == topspeed ]]; then speed=(--topspeed); else speed=(--mbps="$rate"); fi

@@ -264,12 +264,14 @@ stop_capture() {
     return 0
 }
 
-# start_live [FILTER]: `blockscope live -i c0 --json` in the client namespace.
+# start_live [FILTER]: `blockscope live -i c0 --json --threads 2` in the client
+# namespace (two threads whatever the machine: the lab checks that the
+# writing thread reports what offline analysis of tcpdump's capture does).
 # `ip netns exec` execs the binary, so $! is blockscope's own PID. It drops
 # root to nobody once its capture is open: the uid change means it listens.
 LIVE_PID=""
 start_live() {
-    local args=(live -i c0 --json)
+    local args=(live -i c0 --json --threads 2)
     [[ -n "${1:-}" ]] && args+=(--filter "$1")
     ip netns exec "$NS_C" "$LIVE_BIN" "${args[@]}" >"$TMP/live.json" 2>"$TMP/live.log" &
     LIVE_PID=$!

@@ -57,7 +57,7 @@ final class AnalysisRun {
         start = clock.now
         progress = Progress(enabled: !options.quiet && Terminal.standardErrorIsTerminal)
         batchSize = streaming ? 1 : 256
-        if options.threads > 1 {
+        if options.threadCount(live: streaming) > 1 {
             // The writing thread alone touches the report, the assessment and the counters until `finish` has
             // drained it; this thread reads them only after that.
             let run = UncheckedSendable(self)

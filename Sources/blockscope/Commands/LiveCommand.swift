@@ -29,8 +29,8 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .long, help: "Bytes captured per packet.")
     var snaplen: Int = 262_144
 
-    @Option(name: .long, help: "Kernel capture buffer, in MiB.")
-    var bufferSize: Int = 4
+    @Option(name: .long, help: "Kernel capture buffer, in MiB (the ring's slots are about --snaplen each, up to 64 KiB: a larger buffer or a smaller snaplen rides out bursts; Benchmarks/README.md).")
+    var bufferSize: Int = 64
 
     @Flag(name: .long, help: "Do not put the interface into promiscuous mode.")
     var noPromiscuous = false

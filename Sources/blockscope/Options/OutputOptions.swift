@@ -23,13 +23,19 @@ struct OutputOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp(
         "Threads: 1 reads, tracks, judges and writes on one thread; 2 judges and writes finished flows on a second "
-            + "thread (same output, same order). Default: 2 when the machine has two or more cores.",
+            + "thread (same output, same order). Default: analyze 2 on two or more cores; live 2 on three or more "
+            + "(the kernel needs a core for the packets).",
         valueName: "1|2"))
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1
+    var threads: Int?
+
+    /// `--threads`, or the default for `analyze` (`live: false`) or `live`.
+    func threadCount(live: Bool) -> Int {
+        threads ?? (ProcessInfo.processInfo.activeProcessorCount >= (live ? 3 : 2) ? 2 : 1)
+    }
 
     func validate() throws {
         guard maxFlows >= 1 else { throw ValidationError("--max-flows must be at least 1") }
-        guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2") }
+        guard threads == nil || threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2") }
         guard Palette.Choice(rawValue: color) != nil else { throw ValidationError("--color must be auto, always or never") }
     }
 }
