@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import WireFormat
 
@@ -111,7 +112,7 @@ struct JSONLineTests {
     @Test(arguments: [0, 1, 2, 3, 6])
     func decimalsAsBefore(_ places: Int) {
         var values: [Double] = [0, -0.0, 0.5, -0.5, 1.5, 2.5, 0.049, 0.05, 0.051, 1e-7, -1e-7, 123.456_789, 1e12, -1e12]
-        var generator = SplitMix(seed: UInt64(places) + 7)
+        var generator = SeededGenerator(state: UInt64(places) + 7)
         for _ in 0..<2_000 {
             let nanoseconds = Int64(bitPattern: generator.next()) % 10_000_000_000_000
             values.append(Double(nanoseconds) / 1e9)
@@ -141,7 +142,7 @@ struct JSONLineTests {
     }
 
     @Test func escapedStringsParseBack() throws {
-        var generator = SplitMix(seed: 1)
+        var generator = SeededGenerator(state: 1)
         for length in 0..<64 {
             var scalars = String.UnicodeScalarView()
             for _ in 0..<length {
@@ -174,7 +175,7 @@ struct JSONLineTests {
             IPAddress(ipv6High: 0x2001_0db8_0000_0000, low: 1), IPAddress(ipv6High: 0, low: 0x0000_ffff_c000_0201),
             IPAddress(ipv6High: 0, low: 0), IPAddress(ipv6High: 0xfe80_0000_0000_0000, low: 0x0211_22ff_fe33_4455),
         ]
-        var generator = SplitMix(seed: 3)
+        var generator = SeededGenerator(state: 3)
         for _ in 0..<500 { addresses.append(IPAddress(ipv4: UInt32(truncatingIfNeeded: generator.next()))) }
         for address in addresses {
             var line = JSONLine()
@@ -243,18 +244,5 @@ struct JSONLineTests {
         output.giveSpare(bytes)
         let again = output.takeSpare()
         #expect(again.isEmpty && again.capacity == capacity)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the value sweeps.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

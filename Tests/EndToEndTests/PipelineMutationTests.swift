@@ -12,18 +12,6 @@ import WireFormat
 /// state they feed, swift-crypto included, in every test run. A trap anywhere fails the run.
 @Suite("Pipeline under mutated traffic", .enabled(if: Lab.sharedCapturesEnabled, Lab.sharedCapturesComment))
 struct PipelineMutationTests {
-    /// SplitMix64: deterministic, good enough to pick mutations.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : Int(next() % UInt64(bound)) }
-    }
 
     /// Captures rich in the stateful protocols (TLS over several segments, QUIC over several Initials, STUN/TURN,
     /// DTLS, fragments, RSTs).
@@ -42,7 +30,7 @@ struct PipelineMutationTests {
             handle.close()
         }
         try #require(frames.count > 1000)
-        var random = Random(state: 0x5eed_b10c_5c0e)
+        var random = SeededGenerator(state: 0x5eed_b10c_5c0e)
         let analyzer = Analyzer(configuration: .init(maximumFlows: 512))
         var time: Int64 = 1_700_000_000_000_000_000
         let rounds = 80_000
