@@ -65,7 +65,11 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "WireFormat", "TestSupport", "CPcap"]),
         .testTarget(name: "FlowTrackingTests", dependencies: ["FlowTracking", "WireFormat", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "WireFormat", "TestSupport"]),
-        .testTarget(name: "QUICInitialTests", dependencies: ["QUICInitial", "WireFormat", "PacketCapture", "TestSupport"]),
+        .testTarget(
+            name: "QUICInitialTests",
+            dependencies: [
+                "QUICInitial", "WireFormat", "PacketCapture", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .testTarget(
             name: "EndToEndTests",
             // The CLI is a dependency so that `swift test` builds the binary these tests run.

@@ -11,9 +11,10 @@ struct HMACSHA256Key: Sendable {
     private var inner = Crypto.SHA256()
     private var outer = Crypto.SHA256()
 
-    /// `key` is at most one block (64 bytes): QUIC's salts (20) and secrets (32) are.
+    /// Any key: one longer than a block (64 bytes) is replaced by its SHA-256 digest (RFC 2104 §2). QUIC's salts
+    /// (20 bytes) and secrets (32) never are.
     init(_ key: [UInt8]) {
-        precondition(key.count <= Self.blockLength, "HMACSHA256Key takes keys of at most 64 bytes")
+        let key = key.count > Self.blockLength ? Array(Crypto.SHA256.hash(data: key)) : key
         var block = [UInt8](repeating: 0x36, count: Self.blockLength)
         for index in key.indices { block[index] ^= key[index] }
         inner.update(data: block)
