@@ -5,8 +5,9 @@ import WireFormat
 /// and CRYPTO reassembler, the DTLS handshake assembler, STUN-over-TCP framing. Every buffer is bounded and is
 /// dropped as soon as its job is done (the ClientHello found, the stream found not to be TLS, ...), so a
 /// long-lived flow costs nothing here after its first packets.
+/// What the probes learn goes to the flow's `ApplicationFacts`, passed in: the facts are stored in the flow, so that
+/// reading them (rules, reports) borrows them instead of copying.
 struct ApplicationTracker: Sendable {
-    var facts = ApplicationFacts()
 
     private var tlsFromOriginator: TLSStreamAssembler?
     private var tlsFromResponder: TLSStreamAssembler?
@@ -36,7 +37,6 @@ struct ApplicationTracker: Sendable {
         swap(&tlsFromOriginator, &tlsFromResponder)
         tcpStarted = (tcpStarted.responder, tcpStarted.originator)
         swap(&stunFromOriginator, &stunFromResponder)
-        facts.swapDirections()
     }
 
     /// Streams beyond this many bytes per direction are no longer offered to the TLS assembler.
@@ -46,7 +46,8 @@ struct ApplicationTracker: Sendable {
 
     /// `fromOriginator` tells the direction; events for `inspect` go to `events` when it is non-nil.
     mutating func addTCP(
-        _ header: TCPHeader, payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?
+        _ header: TCPHeader, payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts,
+        events: inout [ApplicationEvent]?
     ) {
         if header.flags.contains(.syn) {
             // The stream starts after the SYN's sequence number.
@@ -61,7 +62,7 @@ struct ApplicationTracker: Sendable {
         }
         guard !payload.isEmpty else { return }
         if fromOriginator ? stunFromOriginator != nil : stunFromResponder != nil {
-            addSTUNStream(header, payload, fromOriginator: fromOriginator, events: &events)
+            addSTUNStream(header, payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
             return
         }
         if fromOriginator {
@@ -71,7 +72,7 @@ struct ApplicationTracker: Sendable {
             }
             var assembler = tlsFromOriginator
             tlsFromOriginator = nil  // unique while mutated
-            feed(&assembler, header, payload, fromOriginator: true, events: &events)
+            feed(&assembler, header, payload, fromOriginator: true, facts: &facts, events: &events)
             tlsFromOriginator = assembler
         } else {
             if !tcpStarted.responder {
@@ -80,14 +81,14 @@ struct ApplicationTracker: Sendable {
             }
             var assembler = tlsFromResponder
             tlsFromResponder = nil
-            feed(&assembler, header, payload, fromOriginator: false, events: &events)
+            feed(&assembler, header, payload, fromOriginator: false, facts: &facts, events: &events)
             tlsFromResponder = assembler
         }
     }
 
     private mutating func feed(
         _ slot: inout TLSStreamAssembler?, _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool,
-        events: inout [ApplicationEvent]?
+        facts: inout ApplicationFacts, events: inout [ApplicationEvent]?
     ) {
         guard var assembler = slot else { return }
         slot = nil
@@ -117,7 +118,7 @@ struct ApplicationTracker: Sendable {
         if case .notTLS = assembler.status, assembler.streamOffset == 0, let framing = Self.stunFraming(payload) {
             let stream = STUNStream(framer: STUNStreamFramer(framing: framing, capacity: 1 << 16), nextSequence: header.sequenceNumber)
             if fromOriginator { stunFromOriginator = stream } else { stunFromResponder = stream }
-            addSTUNStream(header, payload, fromOriginator: fromOriginator, events: &events)
+            addSTUNStream(header, payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
             return
         }
         // Keep the assembler only while it can still tell something: not TLS, given up, or past the
@@ -146,7 +147,8 @@ struct ApplicationTracker: Sendable {
     }
 
     private mutating func addSTUNStream(
-        _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?
+        _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts,
+        events: inout [ApplicationEvent]?
     ) {
         guard var stream = fromOriginator ? stunFromOriginator : stunFromResponder else { return }
         // In order only: retransmissions and segments after a gap are skipped (the framer needs a contiguous stream).
@@ -180,36 +182,38 @@ struct ApplicationTracker: Sendable {
 
     // MARK: - UDP
 
-    mutating func addUDP(payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?) {
+    mutating func addUDP(
+        payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts, events: inout [ApplicationEvent]?
+    ) {
         // A QUIC flow's short-header packets start 0x40–0x7f, which the demultiplexer alone would call ChannelData.
         if isQUIC {
-            addQUIC(payload, fromOriginator: fromOriginator, events: &events)
+            addQUIC(payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
             return
         }
         switch UDPDemux.classify(payload) {
         case .stun:
-            addSTUN(payload, events: &events)
+            addSTUN(payload, facts: &facts, events: &events)
         case .turnChannel:
             facts.stun.channelData += 1
             events?.append(.channelData)
         case .dtls:
-            addDTLS(payload, fromOriginator: fromOriginator, events: &events)
+            addDTLS(payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
         case .quic:
             // Content first: a long header with a plausible version and sane connection IDs (a DNS message whose
             // first byte has the top bits set is not QUIC).
             guard QUICLongHeader.looksLikeQUIC(payload) else { return }
             isQUIC = true
-            addQUIC(payload, fromOriginator: fromOriginator, events: &events)
+            addQUIC(payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
         case .rtpOrRTCP:
             if fromOriginator { facts.rtpPacketsFromOriginator += 1 } else { facts.rtpPacketsFromResponder += 1 }
             events?.append(.rtp)
         case .zrtp, .unknown:
             // Classic (RFC 3489) STUN has no magic cookie: only a strict parse may claim it.
-            addSTUN(payload, events: &events)
+            addSTUN(payload, facts: &facts, events: &events)
         }
     }
 
-    private mutating func addSTUN(_ payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
+    private mutating func addSTUN(_ payload: Span<UInt8>, facts: inout ApplicationFacts, events: inout [ApplicationEvent]?) {
         guard let message = try? STUNMessage(validatingDatagram: payload) else { return }
         facts.stun.record(
             type: message.messageType, messageClass: message.messageClass, method: message.method,
@@ -227,7 +231,9 @@ struct ApplicationTracker: Sendable {
         if events != nil { events?.append(.stun(message.info())) }
     }
 
-    private mutating func addDTLS(_ payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?) {
+    private mutating func addDTLS(
+        _ payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts, events: inout [ApplicationEvent]?
+    ) {
         facts.dtlsRecords += 1
         guard facts.clientHello == nil || facts.serverHello == nil else { return }
         var assembler = dtls ?? DTLSHandshakeAssembler()
@@ -245,7 +251,9 @@ struct ApplicationTracker: Sendable {
         if assembler.status == .inProgress { dtls = assembler }
     }
 
-    private mutating func addQUIC(_ payload: Span<UInt8>, fromOriginator: Bool, events: inout [ApplicationEvent]?) {
+    private mutating func addQUIC(
+        _ payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts, events: inout [ApplicationEvent]?
+    ) {
         var walker = QUICPacketWalker(payload)
         var first: QUICPacketInfo?
         while let range = try? walker.next() {
@@ -272,11 +280,13 @@ struct ApplicationTracker: Sendable {
         }
         if let first { events?.append(.quic(first)) }
         guard fromOriginator, !quicClientHelloDone else { return }
-        decryptClientInitials(payload, events: &events)
+        decryptClientInitials(payload, facts: &facts, events: &events)
     }
 
     /// Decrypts the client's Initials (keys from the first Initial's DCID) until its ClientHello is whole.
-    private mutating func decryptClientInitials(_ payload: Span<UInt8>, events: inout [ApplicationEvent]?) {
+    private mutating func decryptClientInitials(
+        _ payload: Span<UInt8>, facts: inout ApplicationFacts, events: inout [ApplicationEvent]?
+    ) {
         quicAttempts += 1
         if quicAttempts > Self.quicDecryptionAttempts {
             quicClientHelloDone = true
