@@ -142,31 +142,52 @@ final class AnalysisRun {
         }
     }
 
-    /// Judges `flows` (rules, service: the costly part) on two threads, a chunk at a time, then writes them in order.
+    /// Judges `flows` (rules, service) on two threads, each taking one half of a chunk, and in JSON renders their
+    /// records there too; then this thread writes them in order and takes note of them.
     private func writeJudgingOnTwoThreads(_ flows: [Flow]) {
         let table = analyzer.flows
         let classifier = report.classifier
+        let json = report.json
         var start = 0
         while start < flows.count {
             let chunk = start..<min(start + 4096, flows.count)
+            let middle = chunk.lowerBound + (chunk.count + 1) / 2
+            let halves = [chunk.lowerBound..<middle, middle..<chunk.upperBound]
             let lastAnswers = chunk.map { table.lastAnswer(from: flows[$0].responder.address) }
-            var judged = [(verdict: Verdict, service: ServiceMatch?)?](repeating: nil, count: chunk.count)
-            judged.withUnsafeMutableBufferPointer { results in
+            var results = [HalfChunk](repeating: HalfChunk(), count: 2)
+            results.withUnsafeMutableBufferPointer { results in
                 let results = UncheckedSendable(results)
                 DispatchQueue.concurrentPerform(iterations: 2) { half in
-                    // Disjoint halves of the results: no two threads write the same element.
-                    for offset in stride(from: half, to: chunk.count, by: 2) {
-                        results.value[offset] = Report.judge(
-                            flows[chunk.lowerBound + offset], responderLastAnswered: lastAnswers[offset], by: classifier)
+                    // Each thread fills its own element: no two threads write the same one.
+                    var done = HalfChunk()
+                    done.judged.reserveCapacity(halves[half].count)
+                    for position in halves[half] {
+                        done.judged.append(
+                            Report.judge(
+                                flows[position], responderLastAnswered: lastAnswers[position - chunk.lowerBound],
+                                by: classifier))
                     }
+                    if json { Report.appendRecords(flows[halves[half]], done.judged, to: &done.records) }
+                    results.value[half] = done
                 }
             }
-            for (offset, result) in judged.enumerated() {
-                guard let result else { continue }
-                record(flows[chunk.lowerBound + offset], report.write(flows[chunk.lowerBound + offset], result.verdict, service: result.service))
+            for half in 0..<2 {
+                if json { output.write(bytes: results[half].records) }
+                for (offset, position) in halves[half].enumerated() {
+                    let result = results[half].judged[offset]
+                    if !json { report.write(flows[position], result.verdict, service: result.service) }
+                    record(flows[position], result)
+                }
             }
+            if json, report.streaming { output.flush() }
             start = chunk.upperBound
         }
+    }
+
+    /// What one thread made of its half of a chunk: verdicts and services, and (JSON) the records.
+    private struct HalfChunk {
+        var judged: [(verdict: Verdict, service: ServiceMatch?)] = []
+        var records: [UInt8] = []
     }
 
     private func write(_ finished: FinishedFlow) {

@@ -19,6 +19,14 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "{"))
     }
 
+    /// A line built in `buffer`'s storage (emptied first; `finish(appendingTo:)` keeps it for the next line).
+    init(reusing buffer: [UInt8]) {
+        bytes = buffer
+        bytes.removeAll(keepingCapacity: true)
+        if bytes.capacity < 1024 { bytes.reserveCapacity(4096) }
+        bytes.append(UInt8(ascii: "{"))
+    }
+
     /// A line written into `output`'s spare buffer (kept from the previous line written with `write(to:)`).
     init(reusing output: OutputBuffer) {
         bytes = output.takeSpare()
@@ -175,6 +183,16 @@ struct JSONLine {
 
     /// The object as text.
     var finished: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
+
+    /// Appends the object and a newline to `destination`, and starts the next line in the same buffer.
+    mutating func finish(appendingTo destination: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "\n"))
+        destination.append(contentsOf: bytes)
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(UInt8(ascii: "{"))
+        first = true
+    }
 
     /// Writes the object and a newline to `output` (no intermediate String); the buffer becomes `output`'s spare.
     consuming func write(to output: OutputBuffer) {

@@ -69,7 +69,9 @@ final class Report {
     func write(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> (verdict: Verdict, service: ServiceMatch?) {
         let result = (verdict: verdict, service: service)
         if json {
-            jsonLine(flow, verdict, service: service).write(to: output)
+            var line = JSONLine(reusing: output)
+            Self.addRecord(flow, verdict, service: service, to: &line)
+            line.write(to: output)
             if streaming { output.flush() }  // live: each flow's line as it ends, not when 64 KiB have gathered
             return result
         }
@@ -93,10 +95,21 @@ final class Report {
         return result
     }
 
-    /// The flow record, built in the output's spare buffer (`write(to:)` gives it back): no allocation per flow.
-    private func jsonLine(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?) -> JSONLine {
+    /// Appends the JSON records of judged flows, one line each, to `bytes` (safe on several threads at once: each
+    /// with its own buffer). A report in JSON writes the same bytes for a flow with `write(_:_:service:)`.
+    static func appendRecords(
+        _ flows: ArraySlice<Flow>, _ judged: [(verdict: Verdict, service: ServiceMatch?)], to bytes: inout [UInt8]
+    ) {
+        var line = JSONLine(reusing: [])
+        for (offset, position) in flows.indices.enumerated() {
+            addRecord(flows[position], judged[offset].verdict, service: judged[offset].service, to: &line)
+            line.finish(appendingTo: &bytes)
+        }
+    }
+
+    /// The flow record's fields (the line is built in a reused buffer: no allocation per flow).
+    private static func addRecord(_ flow: Flow, _ verdict: Verdict, service: ServiceMatch?, to line: inout JSONLine) {
         let endReason = flow.endReason ?? .captureEnd
-        var line = JSONLine(reusing: output)
         line.add("type", "flow")
         line.add("schema", Self.schema)
         line.add("ts", epoch: flow.firstSeen.seconds, subsecond: flow.firstSeen.subsecondNanoseconds)
@@ -130,7 +143,6 @@ final class Report {
             judged.add("title", verdict.title)
             judged.add("evidence", strings: verdict.evidence)
         }
-        return line
     }
 
     /// The flow's row, what the parsers found, its verdict with the plain-words evidence, and (`--explain`) the rule.
@@ -203,7 +215,7 @@ final class Report {
     }
 
     /// The application-layer fields of a flow record (schema 1: `sni`, `alpn`, `quic_version`, `stun`).
-    private func addApplication(_ facts: ApplicationFacts, to line: inout JSONLine) {
+    private static func addApplication(_ facts: ApplicationFacts, to line: inout JSONLine) {
         line.add("app", strings: facts.protocols)
         line.add("sni", facts.clientHello?.serverName)
         line.add("alpn", strings: facts.clientHello?.alpn ?? [])
