@@ -62,7 +62,12 @@ public struct Flow: Sendable {
 
     /// A RST, or FINs from both sides: the connection is over (late packets may still come).
     public var isClosed: Bool {
-        firstRSTFromOriginator != nil || (orig.tcpFlags.contains(.fin) && resp.tcpFlags.contains(.fin))
+        Self.isClosed(rst: firstRSTFromOriginator, orig: orig.tcpFlags, resp: resp.tcpFlags)
+    }
+
+    /// `isClosed` from the fields it reads (the flow table reads them in place).
+    static func isClosed(rst firstRSTFromOriginator: Bool?, orig: TCPFlags, resp: TCPFlags) -> Bool {
+        firstRSTFromOriginator != nil || (orig.contains(.fin) && resp.contains(.fin))
     }
 
     /// The end reason a closed flow gets.

@@ -26,6 +26,26 @@ public final class FlowTable {
     public let timeouts: Timeouts
     private var index: [FlowKey: Int] = [:]
     private var flows: [Flow] = []
+    /// What the once-a-second sweep reads of each flow, at the same position as in `flows`: a dense array of a few
+    /// bytes per flow instead of fields scattered over 3 KB flows (the sweep visits every flow every second).
+    private var activity: [Activity] = []
+
+    private struct Activity {
+        var lastSeen: Timestamp
+        var closed: Bool
+        var transport: IPProtocol
+
+        /// Read in place through the buffer: passing `flows[position]` to a function copied the whole flow (and
+        /// retained every reference in it) per packet.
+        init(_ flows: [Flow], _ position: Int) {
+            (lastSeen, closed, transport) = flows.withUnsafeBufferPointer { buffer in
+                (buffer[position].lastSeen,
+                 Flow.isClosed(rst: buffer[position].firstRSTFromOriginator, orig: buffer[position].orig.tcpFlags,
+                               resp: buffer[position].resp.tcpFlags),
+                 buffer[position].key.transportProtocol)
+            }
+        }
+    }
     /// Flows that ended, in the order they ended; the caller reports them with `takeFinished()`.
     public private(set) var finished: [Flow] = []
     /// How many flows have ended so far (all reasons), including those already taken.
@@ -69,7 +89,7 @@ public final class FlowTable {
         if let position = index[key] {
             // The same 5-tuple opened again after a close (port reuse): the old connection is over.
             if isNewSYN, flows[position].isClosed {
-                finish(at: position, reason: flows[position].closeReason ?? .fin)
+                finish(at: position, reason: nil)
             } else {
                 // In place: a flow may hold buffers, and copying it out and back would touch them every packet.
                 // A SYN without ACK from the side we took for the responder: it is the real originator.
@@ -78,6 +98,7 @@ public final class FlowTable {
                 }
                 let fromOriginator = source == flows[position].originator
                 flows[position].add(summary, payload: payload, fromOriginator: fromOriginator, events: &events)
+                activity[position] = Activity(flows, position)
                 if !fromOriginator, answeringHosts.count < Self.maximumAnsweringHosts || answeringHosts[source.address] != nil {
                     answeringHosts[source.address] = summary.timestamp
                 }
@@ -95,6 +116,7 @@ public final class FlowTable {
         index[key] = flows.count
         flows.append(Flow(key: key, originator: originator, responder: responder, at: summary.timestamp))
         flows[flows.count - 1].add(summary, payload: payload, fromOriginator: source == originator, events: &events)
+        activity.append(Activity(flows, flows.count - 1))
     }
 
     /// An ICMP error (unreachable, time exceeded, ...) quotes the packet it reports on: the flow of that packet
@@ -120,19 +142,12 @@ public final class FlowTable {
         guard now.nanoseconds(since: last) >= 1_000_000_000 else { return }
         lastSweep = now
         var position = 0
-        while position < flows.count {
-            // Fields are read in place through the buffer: `flows[position].field` copied the whole flow (~3 KB,
-            // retaining its references) per flow per second of traffic, more than the packets themselves cost.
-            // Only plain values are loaded here (`isClosed` calls into WireFormat, which made the compiler copy
-            // the flow first); `closed` is `Flow.isClosed` over them.
-            let (idle, rst, origFlags, respFlags, transport) = flows.withUnsafeBufferPointer { buffer in
-                (now.nanoseconds(since: buffer[position].lastSeen), buffer[position].firstRSTFromOriginator,
-                 buffer[position].orig.tcpFlags, buffer[position].resp.tcpFlags, buffer[position].key.transportProtocol)
-            }
-            let closed = rst != nil || (origFlags.contains(.fin) && respFlags.contains(.fin))
-            if closed, idle > timeouts.closeDelay {
-                finish(at: position, reason: flows.withUnsafeBufferPointer { $0[position].closeReason } ?? .fin)
-            } else if idle > timeout(for: transport) {
+        while position < activity.count {
+            let flow = activity[position]
+            let idle = now.nanoseconds(since: flow.lastSeen)
+            if flow.closed, idle > timeouts.closeDelay {
+                finish(at: position, reason: nil)
+            } else if idle > timeout(for: flow.transport) {
                 finish(at: position, reason: .idleTimeout)
             } else {
                 position += 1
@@ -149,29 +164,30 @@ public final class FlowTable {
     }
 
     /// Removes the flow at `position` (the last flow takes its place) and queues it with its end reason.
-    private func finish(at position: Int, reason: Flow.EndReason) {
+    /// `reason` nil: the flow was closed, and ends for its close reason.
+    private func finish(at position: Int, reason: Flow.EndReason?) {
         // Moved, not copied: the last flow swaps into the hole and the finished one leaves the array.
         let last = flows.count - 1
         if position != last {
             // Through the buffer: its swapAt moves the two flows' bytes; Array's copies each (~3 KB, retaining
             // every reference inside) and destroys the copies.
             flows.withUnsafeMutableBufferPointer { $0.swapAt(position, last) }
+            activity.swapAt(position, last)
             index[flows.withUnsafeBufferPointer { $0[position].key }] = position
         }
+        activity.removeLast()
         var flow = flows.removeLast()
         index[flow.key] = nil
-        flow.endReason = reason
+        flow.endReason = reason ?? flow.closeReason ?? .fin
         flow.adoptZeekOrientation()
-        finished.append(flow)
+        finished.append(consume flow)
         finishedCount += 1
     }
 
     /// Evicts the longest-idle eighth of the table (at least one flow).
     private func evictIdle() {
         let batch = max(1, maximumFlows / 8)
-        let order = flows.withUnsafeBufferPointer { buffer in
-            buffer.indices.sorted { buffer[$0].lastSeen < buffer[$1].lastSeen }
-        }
+        let order = activity.indices.sorted { activity[$0].lastSeen < activity[$1].lastSeen }
         var isVictim = [Bool](repeating: false, count: flows.count)
         for position in order.prefix(batch) { isVictim[position] = true }
         // The victims leave in table order; the others close up in place, in order (no second table at the
@@ -184,12 +200,16 @@ public final class FlowTable {
                 flow.adoptZeekOrientation()
                 finished.append(flow)
             } else {
-                if kept != position { flows.withUnsafeMutableBufferPointer { $0.swapAt(kept, position) } }
+                if kept != position {
+                    flows.withUnsafeMutableBufferPointer { $0.swapAt(kept, position) }
+                    activity.swapAt(kept, position)
+                }
                 kept += 1
             }
         }
         let evicted = flows.count - kept
         flows.removeLast(evicted)
+        activity.removeLast(evicted)
         evictedCount += evicted
         finishedCount += evicted
         index.removeAll(keepingCapacity: true)
@@ -202,10 +222,18 @@ public final class FlowTable {
         return finished
     }
 
+    /// Hands the flows that ended since the last call to `body`, one at a time in the order they ended, each moved
+    /// out of the table (iterating `takeFinished()` copies every flow, retaining all it holds, then frees both).
+    public func takeFinished(_ body: (consuming Flow) -> Void) {
+        finished.withUnsafeMutableBufferPointer { $0.reverse() }
+        while let flow = finished.popLast() { body(flow) }
+    }
+
     /// Ends every flow still in the table (`capture-end`, or its close reason), in order of first packet, and
     /// returns them after those still waiting in `finished`.
     public func drain() -> [Flow] {
         index.removeAll()
+        activity.removeAll()
         var open = flows
         flows = []
         // Sort positions, not flows, then permute in place: no second copy of the table at its largest.

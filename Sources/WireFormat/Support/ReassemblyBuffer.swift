@@ -45,6 +45,15 @@ public struct ReassemblyBuffer: Hashable, Sendable {
         {
             return .tooFragmented
         }
+        // In order past everything stored (the common case): appended in one pass, without zero-filling first.
+        if start == storage.count, covered.last.map({ $0.upperBound <= start }) ?? true {
+            let source = start - offset
+            storage.append(addingCapacity: end - start) { out in
+                for index in source..<bytes.count { out.append(bytes[index]) }
+            }
+            insert(start..<end)
+            return .stored
+        }
         if storage.count < end { storage.append(contentsOf: repeatElement(0, count: end - storage.count)) }
         var position = start
         for range in covered where range.upperBound > position && range.lowerBound < end {
@@ -62,7 +71,9 @@ public struct ReassemblyBuffer: Hashable, Sendable {
     }
 
     private mutating func copy(_ bytes: Span<UInt8>, from source: Int, to destination: Int, count: Int) {
-        for index in 0..<count { storage[destination + index] = bytes[source + index] }
+        // Through a span: no copy-on-write check per byte.
+        var target = storage.mutableSpan
+        for index in 0..<count { target[destination + index] = bytes[source + index] }
     }
 
     private mutating func insert(_ new: Range<Int>) {

@@ -110,7 +110,11 @@ final class AnalysisRun {
     /// Flows that ended (timeout, close, eviction) are written as soon as they end: memory stays bounded.
     private func writeFinished() {
         finishedSeen = analyzer.flows.finishedCount
-        hand(analyzer.flows.takeFinished())
+        let table = analyzer.flows
+        table.takeFinished { flow in
+            let lastAnswer = table.lastAnswer(from: flow.responder.address)
+            hand(FinishedFlow(flow: flow, responderLastAnswered: lastAnswer))
+        }
     }
 
     /// Hands over the last batch and waits for the writing thread to write everything (then it ends, and the
@@ -123,22 +127,18 @@ final class AnalysisRun {
         self.handoff = nil
     }
 
-    /// Finished flows, with what the table knows of their responders now, to the writer (this thread or the other).
-    private func hand(_ flows: [Flow]) {
-        let table = analyzer.flows
+    /// A finished flow, with what the table knew of its responder when it ended, to the writer (this thread or the
+    /// other).
+    private func hand(_ finished: consuming FinishedFlow) {
         guard let handoff else {
-            for flow in flows {
-                write(FinishedFlow(flow: flow, responderLastAnswered: table.lastAnswer(from: flow.responder.address)))
-            }
+            write(finished)
             return
         }
-        for flow in flows {
-            pending.append(FinishedFlow(flow: flow, responderLastAnswered: table.lastAnswer(from: flow.responder.address)))
-            if pending.count >= batchSize {
-                handoff.push(pending)
-                pending = []
-                pending.reserveCapacity(batchSize)
-            }
+        pending.append(finished)
+        if pending.count >= batchSize {
+            handoff.push(pending)
+            pending = []
+            pending.reserveCapacity(batchSize)
         }
     }
 
@@ -219,7 +219,10 @@ final class AnalysisRun {
             stopWriter()
             writeJudgingOnTwoThreads(open)
         } else {
-            hand(analyzer.finish())
+            let table = analyzer.flows
+            for flow in analyzer.finish() {
+                write(FinishedFlow(flow: flow, responderLastAnswered: table.lastAnswer(from: flow.responder.address)))
+            }
         }
         let elapsed = start.duration(to: clock.now)
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
