@@ -8,18 +8,10 @@ import WireFormat
 /// What the probes learn goes to the flow's `ApplicationFacts`, passed in: the facts are stored in the flow, so that
 /// reading them (rules, reports) borrows them instead of copying.
 struct ApplicationTracker: Sendable {
-
-    private var tlsFromOriginator: TLSStreamAssembler?
-    private var tlsFromResponder: TLSStreamAssembler?
+    /// The stream probes' buffers (TLS, STUN over TCP, DTLS), on the heap while one of them is in use: they take
+    /// over a kilobyte, most flows need them only for their first packets, and the flow table moves whole flows.
+    private var buffers = ProbeBuffers()
     private var tcpStarted = (originator: false, responder: false)
-    /// STUN over TCP/TLS (RFC 8489 §6.2.2) or ICE-TCP framing (RFC 4571), per direction, in sequence order.
-    private var stunFromOriginator: STUNStream?
-    private var stunFromResponder: STUNStream?
-
-    struct STUNStream: Sendable {
-        var framer: STUNStreamFramer
-        var nextSequence: UInt32
-    }
 
     /// Set once a datagram of the flow passed the QUIC probe; from then on every datagram is QUIC.
     private var isQUIC = false
@@ -30,13 +22,15 @@ struct ApplicationTracker: Sendable {
     /// ClientHello (an unknown version's salt, a capture that starts mid-connection) the flow stops trying.
     private var quicAttempts = 0
     static let quicDecryptionAttempts = 16
-    private var dtls: DTLSHandshakeAssembler?
 
     /// The flow's originator and responder turned out to be the other way round.
     mutating func swapDirections() {
-        swap(&tlsFromOriginator, &tlsFromResponder)
         tcpStarted = (tcpStarted.responder, tcpStarted.originator)
-        swap(&stunFromOriginator, &stunFromResponder)
+        guard buffers.isAllocated else { return }
+        buffers.modify { streams in
+            swap(&streams.tlsFromOriginator, &streams.tlsFromResponder)
+            swap(&streams.stunFromOriginator, &streams.stunFromResponder)
+        }
     }
 
     /// Streams beyond this many bytes per direction are no longer offered to the TLS assembler.
@@ -49,88 +43,42 @@ struct ApplicationTracker: Sendable {
         _ header: TCPHeader, payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts,
         events: inout [ApplicationEvent]?
     ) {
+        let started = fromOriginator ? tcpStarted.originator : tcpStarted.responder
+        // Every stream probe of this flow is done (or this side never had one): nothing to look at.
+        if started, !buffers.isAllocated { return }
         if header.flags.contains(.syn) {
             // The stream starts after the SYN's sequence number.
-            if fromOriginator {
-                if tlsFromOriginator == nil, !tcpStarted.originator { tlsFromOriginator = TLSStreamAssembler() }
-                tlsFromOriginator?.setInitialSequence(header.sequenceNumber &+ 1)
-            } else {
-                if tlsFromResponder == nil, !tcpStarted.responder { tlsFromResponder = TLSStreamAssembler() }
-                tlsFromResponder?.setInitialSequence(header.sequenceNumber &+ 1)
+            buffers.modify { streams in
+                if fromOriginator {
+                    if streams.tlsFromOriginator == nil, !started { streams.tlsFromOriginator = TLSStreamAssembler() }
+                    streams.tlsFromOriginator?.setInitialSequence(header.sequenceNumber &+ 1)
+                } else {
+                    if streams.tlsFromResponder == nil, !started { streams.tlsFromResponder = TLSStreamAssembler() }
+                    streams.tlsFromResponder?.setInitialSequence(header.sequenceNumber &+ 1)
+                }
             }
             return
         }
         guard !payload.isEmpty else { return }
-        if fromOriginator ? stunFromOriginator != nil : stunFromResponder != nil {
-            addSTUNStream(header, payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
-            return
-        }
-        if fromOriginator {
-            if !tcpStarted.originator {
-                tcpStarted.originator = true
-                if tlsFromOriginator == nil { tlsFromOriginator = TLSStreamAssembler() }
+        if fromOriginator { tcpStarted.originator = true } else { tcpStarted.responder = true }
+        buffers.modify { streams in
+            if fromOriginator ? streams.stunFromOriginator != nil : streams.stunFromResponder != nil {
+                streams.addSTUNStream(header, payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
+                return
             }
-            var assembler = tlsFromOriginator
-            tlsFromOriginator = nil  // unique while mutated
-            feed(&assembler, header, payload, fromOriginator: true, facts: &facts, events: &events)
-            tlsFromOriginator = assembler
-        } else {
-            if !tcpStarted.responder {
-                tcpStarted.responder = true
-                if tlsFromResponder == nil { tlsFromResponder = TLSStreamAssembler() }
+            if fromOriginator {
+                if !started, streams.tlsFromOriginator == nil { streams.tlsFromOriginator = TLSStreamAssembler() }
+                var assembler: TLSStreamAssembler? = nil
+                swap(&assembler, &streams.tlsFromOriginator)  // moved out: unique while mutated
+                streams.feed(&assembler, header, payload, fromOriginator: true, facts: &facts, events: &events)
+                swap(&assembler, &streams.tlsFromOriginator)
+            } else {
+                if !started, streams.tlsFromResponder == nil { streams.tlsFromResponder = TLSStreamAssembler() }
+                var assembler: TLSStreamAssembler? = nil
+                swap(&assembler, &streams.tlsFromResponder)
+                streams.feed(&assembler, header, payload, fromOriginator: false, facts: &facts, events: &events)
+                swap(&assembler, &streams.tlsFromResponder)
             }
-            var assembler = tlsFromResponder
-            tlsFromResponder = nil
-            feed(&assembler, header, payload, fromOriginator: false, facts: &facts, events: &events)
-            tlsFromResponder = assembler
-        }
-    }
-
-    private mutating func feed(
-        _ slot: inout TLSStreamAssembler?, _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool,
-        facts: inout ApplicationFacts, events: inout [ApplicationEvent]?
-    ) {
-        guard var assembler = slot else { return }
-        slot = nil
-        let hadHello = fromOriginator ? assembler.clientHello != nil : assembler.serverHello != nil
-        let alertsBefore = assembler.alerts.count
-        let recordsBefore = assembler.recordCounts.total
-        assembler.add(sequence: header.sequenceNumber, payload: payload)
-        if fromOriginator {
-            facts.tlsRecordsFromOriginator += assembler.recordCounts.total - recordsBefore
-        } else {
-            facts.tlsRecordsFromResponder += assembler.recordCounts.total - recordsBefore
-        }
-        if !hadHello, fromOriginator, let hello = assembler.clientHello, facts.clientHello == nil {
-            facts.clientHello = hello
-            facts.clientHelloTransport = .tcp
-            events?.append(.clientHello(hello, transport: .tcp, ja4: facts.ja4 ?? ""))
-        }
-        if !hadHello, !fromOriginator, let hello = assembler.serverHello, facts.serverHello == nil {
-            facts.serverHello = hello
-            events?.append(.serverHello(hello))
-        }
-        for alert in assembler.alerts.dropFirst(alertsBefore) {
-            if facts.alerts.count < ApplicationFacts.maximumAlerts { facts.alerts.append(alert) }
-            events?.append(.alert(alert))
-        }
-        // Not TLS from its first bytes: maybe STUN over TCP.
-        if case .notTLS = assembler.status, assembler.streamOffset == 0, let framing = Self.stunFraming(payload) {
-            let stream = STUNStream(framer: STUNStreamFramer(framing: framing, capacity: 1 << 16), nextSequence: header.sequenceNumber)
-            if fromOriginator { stunFromOriginator = stream } else { stunFromResponder = stream }
-            addSTUNStream(header, payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
-            return
-        }
-        // Keep the assembler only while it can still tell something: not TLS, given up, or past the
-        // handshake (encrypted records) ends its job.
-        // The client side's job ends with its ClientHello; the server side's with the cleartext handshake (its
-        // alerts matter until then).
-        if fromOriginator, assembler.clientHello != nil { return }
-        switch assembler.status {
-        case .inProgress where assembler.streamOffset < Self.tcpProbeLimit && !assembler.isEncrypted:
-            slot = assembler
-        default:
-            break
         }
     }
 
@@ -144,40 +92,6 @@ struct ApplicationTracker: Sendable {
         if payload.count >= 1, payload[0] & 0xc0 == 0, cookie(at: 4) { return .stunMessages }
         if payload.count >= 3, payload[2] & 0xc0 == 0, cookie(at: 6) { return .lengthPrefixed }
         return nil
-    }
-
-    private mutating func addSTUNStream(
-        _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts,
-        events: inout [ApplicationEvent]?
-    ) {
-        guard var stream = fromOriginator ? stunFromOriginator : stunFromResponder else { return }
-        // In order only: retransmissions and segments after a gap are skipped (the framer needs a contiguous stream).
-        guard header.sequenceNumber == stream.nextSequence else { return }
-        stream.nextSequence = header.sequenceNumber &+ UInt32(truncatingIfNeeded: payload.count)
-        var failed = false
-        do throws(WireError) {
-            try stream.framer.append(payload)
-            while let frame = try stream.framer.next() {
-                switch frame {
-                case .stun(let info):
-                    facts.stun.record(
-                        type: info.messageType, messageClass: info.messageClass, method: info.method,
-                        transaction: info.transactionID, classic: info.isClassic)
-                    for type in info.attributeTypes { facts.stun.record(attributeType: type) }
-                    if facts.stun.software == nil { facts.stun.software = info.software }
-                    if facts.stun.realm == nil { facts.stun.realm = info.realm }
-                    events?.append(.stun(info))
-                case .channelData:
-                    facts.stun.channelData += 1
-                    events?.append(.channelData)
-                case .other:
-                    break
-                }
-            }
-        } catch {
-            failed = true
-        }
-        if fromOriginator { stunFromOriginator = failed ? nil : stream } else { stunFromResponder = failed ? nil : stream }
     }
 
     // MARK: - UDP
@@ -236,19 +150,23 @@ struct ApplicationTracker: Sendable {
     ) {
         facts.dtlsRecords += 1
         guard facts.clientHello == nil || facts.serverHello == nil else { return }
-        var assembler = dtls ?? DTLSHandshakeAssembler()
-        dtls = nil
-        assembler.add(datagram: payload)
-        if facts.clientHello == nil, let hello = assembler.clientHello {
-            facts.clientHello = hello
-            facts.clientHelloTransport = .dtls
-            events?.append(.clientHello(hello, transport: .dtls, ja4: facts.ja4 ?? ""))
+        buffers.modify { streams in
+            var assembler: DTLSHandshakeAssembler? = nil
+            swap(&assembler, &streams.dtls)
+            var handshake = assembler ?? DTLSHandshakeAssembler()
+            assembler = nil
+            handshake.add(datagram: payload)
+            if facts.clientHello == nil, let hello = handshake.clientHello {
+                facts.clientHello = hello
+                facts.clientHelloTransport = .dtls
+                events?.append(.clientHello(hello, transport: .dtls, ja4: facts.ja4 ?? ""))
+            }
+            if facts.serverHello == nil, let hello = handshake.serverHello {
+                facts.serverHello = hello
+                events?.append(.serverHello(hello))
+            }
+            if handshake.status == .inProgress { streams.dtls = handshake }
         }
-        if facts.serverHello == nil, let hello = assembler.serverHello {
-            facts.serverHello = hello
-            events?.append(.serverHello(hello))
-        }
-        if assembler.status == .inProgress { dtls = assembler }
     }
 
     private mutating func addQUIC(
@@ -339,4 +257,139 @@ public enum ApplicationEvent: Sendable {
     case channelData
     case quic(QUICPacketInfo)
     case rtp
+}
+
+// MARK: - Stream buffers
+
+/// The buffers of the stream probes: TLS stream assemblers per direction, STUN-over-TCP framers, the DTLS handshake
+/// assembler. Dropped one by one as their jobs end.
+struct StreamBuffers: Sendable {
+    var tlsFromOriginator: TLSStreamAssembler?
+    var tlsFromResponder: TLSStreamAssembler?
+    /// STUN over TCP/TLS (RFC 8489 §6.2.2) or ICE-TCP framing (RFC 4571), per direction, in sequence order.
+    var stunFromOriginator: STUNStream?
+    var stunFromResponder: STUNStream?
+    var dtls: DTLSHandshakeAssembler?
+
+    struct STUNStream: Sendable {
+        var framer: STUNStreamFramer
+        var nextSequence: UInt32
+    }
+
+    var isEmpty: Bool {
+        tlsFromOriginator == nil && tlsFromResponder == nil && stunFromOriginator == nil && stunFromResponder == nil
+            && dtls == nil
+    }
+
+    mutating func feed(
+        _ slot: inout TLSStreamAssembler?, _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool,
+        facts: inout ApplicationFacts, events: inout [ApplicationEvent]?
+    ) {
+        guard var assembler = slot else { return }
+        slot = nil
+        let hadHello = fromOriginator ? assembler.clientHello != nil : assembler.serverHello != nil
+        let alertsBefore = assembler.alerts.count
+        let recordsBefore = assembler.recordCounts.total
+        assembler.add(sequence: header.sequenceNumber, payload: payload)
+        if fromOriginator {
+            facts.tlsRecordsFromOriginator += assembler.recordCounts.total - recordsBefore
+        } else {
+            facts.tlsRecordsFromResponder += assembler.recordCounts.total - recordsBefore
+        }
+        if !hadHello, fromOriginator, let hello = assembler.clientHello, facts.clientHello == nil {
+            facts.clientHello = hello
+            facts.clientHelloTransport = .tcp
+            events?.append(.clientHello(hello, transport: .tcp, ja4: facts.ja4 ?? ""))
+        }
+        if !hadHello, !fromOriginator, let hello = assembler.serverHello, facts.serverHello == nil {
+            facts.serverHello = hello
+            events?.append(.serverHello(hello))
+        }
+        for alert in assembler.alerts.dropFirst(alertsBefore) {
+            if facts.alerts.count < ApplicationFacts.maximumAlerts { facts.alerts.append(alert) }
+            events?.append(.alert(alert))
+        }
+        // Not TLS from its first bytes: maybe STUN over TCP.
+        if case .notTLS = assembler.status, assembler.streamOffset == 0, let framing = ApplicationTracker.stunFraming(payload) {
+            let stream = STUNStream(framer: STUNStreamFramer(framing: framing, capacity: 1 << 16), nextSequence: header.sequenceNumber)
+            if fromOriginator { stunFromOriginator = stream } else { stunFromResponder = stream }
+            addSTUNStream(header, payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
+            return
+        }
+        // Keep the assembler only while it can still tell something: not TLS, given up, or past the
+        // handshake (encrypted records) ends its job.
+        // The client side's job ends with its ClientHello; the server side's with the cleartext handshake (its
+        // alerts matter until then).
+        if fromOriginator, assembler.clientHello != nil { return }
+        switch assembler.status {
+        case .inProgress where assembler.streamOffset < ApplicationTracker.tcpProbeLimit && !assembler.isEncrypted:
+            slot = assembler
+        default:
+            break
+        }
+    }
+
+    mutating func addSTUNStream(
+        _ header: TCPHeader, _ payload: Span<UInt8>, fromOriginator: Bool, facts: inout ApplicationFacts,
+        events: inout [ApplicationEvent]?
+    ) {
+        guard var stream = fromOriginator ? stunFromOriginator : stunFromResponder else { return }
+        // In order only: retransmissions and segments after a gap are skipped (the framer needs a contiguous stream).
+        guard header.sequenceNumber == stream.nextSequence else { return }
+        stream.nextSequence = header.sequenceNumber &+ UInt32(truncatingIfNeeded: payload.count)
+        var failed = false
+        do throws(WireError) {
+            try stream.framer.append(payload)
+            while let frame = try stream.framer.next() {
+                switch frame {
+                case .stun(let info):
+                    facts.stun.record(
+                        type: info.messageType, messageClass: info.messageClass, method: info.method,
+                        transaction: info.transactionID, classic: info.isClassic)
+                    for type in info.attributeTypes { facts.stun.record(attributeType: type) }
+                    if facts.stun.software == nil { facts.stun.software = info.software }
+                    if facts.stun.realm == nil { facts.stun.realm = info.realm }
+                    events?.append(.stun(info))
+                case .channelData:
+                    facts.stun.channelData += 1
+                    events?.append(.channelData)
+                case .other:
+                    break
+                }
+            }
+        } catch {
+            failed = true
+        }
+        if fromOriginator { stunFromOriginator = failed ? nil : stream } else { stunFromResponder = failed ? nil : stream }
+    }
+}
+
+/// `StreamBuffers` behind one reference, copied on write (a flow copied out of the table keeps its own), allocated
+/// when a probe first needs one and freed when the last one is dropped.
+struct ProbeBuffers: Sendable {
+    /// Owned by one flow at a time: copied before it is changed while shared (`modify`), so no two threads ever
+    /// change the same storage.
+    private final class Storage: @unchecked Sendable {
+        var streams: StreamBuffers
+        init(_ streams: StreamBuffers) { self.streams = streams }
+    }
+
+    private var storage: Storage?
+
+    var isAllocated: Bool { storage != nil }
+
+    /// Changes the buffers in place (allocating them first, or copying them when this flow shares them); frees them
+    /// when none is left.
+    mutating func modify<Result>(_ body: (inout StreamBuffers) -> Result) -> Result {
+        let unique: Storage
+        if isKnownUniquelyReferenced(&storage), let existing = storage {
+            unique = existing
+        } else {
+            unique = Storage(storage?.streams ?? StreamBuffers())
+            storage = unique
+        }
+        let result = body(&unique.streams)
+        if unique.streams.isEmpty { storage = nil }
+        return result
+    }
 }
