@@ -12,6 +12,9 @@ struct ApplicationTracker: Sendable {
     /// over a kilobyte, most flows need them only for their first packets, and the flow table moves whole flows.
     private var buffers = ProbeBuffers()
     private var tcpStarted = (originator: false, responder: false)
+    /// Where each side's stream starts (after its SYN), kept here until its first payload needs an assembler: a flow
+    /// that never carries data (a SYN flood, a blocked handshake) allocates nothing.
+    private var streamStart: (originator: UInt32?, responder: UInt32?) = (nil, nil)
 
     /// Set once a datagram of the flow passed the QUIC probe; from then on every datagram is QUIC.
     private var isQUIC = false
@@ -26,6 +29,7 @@ struct ApplicationTracker: Sendable {
     /// The flow's originator and responder turned out to be the other way round.
     mutating func swapDirections() {
         tcpStarted = (tcpStarted.responder, tcpStarted.originator)
+        streamStart = (streamStart.responder, streamStart.originator)
         guard buffers.isAllocated else { return }
         buffers.modify { streams in
             swap(&streams.tlsFromOriginator, &streams.tlsFromResponder)
@@ -47,33 +51,33 @@ struct ApplicationTracker: Sendable {
         // Every stream probe of this flow is done (or this side never had one): nothing to look at.
         if started, !buffers.isAllocated { return }
         if header.flags.contains(.syn) {
-            // The stream starts after the SYN's sequence number.
-            buffers.modify { streams in
+            // The stream starts after the SYN's sequence number (the first SYN's: a retransmission repeats it). Once
+            // the side has sent data, its assembler already knows where its stream starts.
+            if !started {
                 if fromOriginator {
-                    if streams.tlsFromOriginator == nil, !started { streams.tlsFromOriginator = TLSStreamAssembler() }
-                    streams.tlsFromOriginator?.setInitialSequence(header.sequenceNumber &+ 1)
+                    if streamStart.originator == nil { streamStart.originator = header.sequenceNumber &+ 1 }
                 } else {
-                    if streams.tlsFromResponder == nil, !started { streams.tlsFromResponder = TLSStreamAssembler() }
-                    streams.tlsFromResponder?.setInitialSequence(header.sequenceNumber &+ 1)
+                    if streamStart.responder == nil { streamStart.responder = header.sequenceNumber &+ 1 }
                 }
             }
             return
         }
         guard !payload.isEmpty else { return }
         if fromOriginator { tcpStarted.originator = true } else { tcpStarted.responder = true }
+        let start = fromOriginator ? streamStart.originator : streamStart.responder
         buffers.modify { streams in
             if fromOriginator ? streams.stunFromOriginator != nil : streams.stunFromResponder != nil {
                 streams.addSTUNStream(header, payload, fromOriginator: fromOriginator, facts: &facts, events: &events)
                 return
             }
             if fromOriginator {
-                if !started, streams.tlsFromOriginator == nil { streams.tlsFromOriginator = TLSStreamAssembler() }
+                if !started { streams.tlsFromOriginator = TLSStreamAssembler(startingAt: start) }
                 var assembler: TLSStreamAssembler? = nil
                 swap(&assembler, &streams.tlsFromOriginator)  // moved out: unique while mutated
                 streams.feed(&assembler, header, payload, fromOriginator: true, facts: &facts, events: &events)
                 swap(&assembler, &streams.tlsFromOriginator)
             } else {
-                if !started, streams.tlsFromResponder == nil { streams.tlsFromResponder = TLSStreamAssembler() }
+                if !started { streams.tlsFromResponder = TLSStreamAssembler(startingAt: start) }
                 var assembler: TLSStreamAssembler? = nil
                 swap(&assembler, &streams.tlsFromResponder)
                 streams.feed(&assembler, header, payload, fromOriginator: false, facts: &facts, events: &events)
@@ -361,6 +365,14 @@ struct StreamBuffers: Sendable {
             failed = true
         }
         if fromOriginator { stunFromOriginator = failed ? nil : stream } else { stunFromResponder = failed ? nil : stream }
+    }
+}
+
+extension TLSStreamAssembler {
+    /// An assembler for a stream that starts at `sequence` when its SYN was seen (nil: at its first segment).
+    init(startingAt sequence: UInt32?) {
+        self.init()
+        if let sequence { setInitialSequence(sequence) }
     }
 }
 
