@@ -29,20 +29,26 @@ public final class Analyzer {
         flows = FlowTable(maximumFlows: configuration.maximumFlows)
     }
 
-    /// Dissects one frame, counts it and accounts it to its flow.
+    /// Dissects one frame, counts it and accounts it to its flow; returns its summary.
     @discardableResult
     public func process(_ bytes: Span<UInt8>, linkType: LinkType, timestamp: Timestamp, wireLength: Int)
         -> PacketSummary
     {
+        add(bytes, linkType: linkType, timestamp: timestamp, wireLength: wireLength)
+        return summary
+    }
+
+    /// Dissects one frame, counts it and accounts it to its flow (`summary` holds what it was): `process` without
+    /// returning a copy of the summary, for callers that do not read it.
+    public func add(_ bytes: Span<UInt8>, linkType: LinkType, timestamp: Timestamp, wireLength: Int) {
         dissector.dissect(bytes, linkType: linkType, timestamp: timestamp, wireLength: wireLength, into: &summary)
         statistics.add(summary)
-        events = collectsEvents ? [] : nil
+        if collectsEvents { events = [] } else if events != nil { events = nil }
         if case .ok = summary.outcome {
             dissector.withPayload(of: summary, in: bytes) { payload in
                 flows.add(summary, payload: payload, events: &events)
             }
         }
-        return summary
     }
 
     /// Ends the run: the flows that ended and were not taken yet, then every flow still open, in order of first

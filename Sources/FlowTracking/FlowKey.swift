@@ -21,6 +21,18 @@ public struct FlowKey: Hashable, Sendable {
     public var lower: Endpoint
     public var upper: Endpoint
 
+    /// Every field, folded into three words for one seeded SipHash over 24 bytes (the synthesized hash fed nine
+    /// fields, 39 bytes, for every packet's table lookup). Equality still compares every field.
+    public func hash(into hasher: inout Hasher) {
+        func fold(_ address: IPAddress) -> UInt64 {
+            address.low ^ (address.high &* 0x9E37_79B9_7F4A_7C15) ^ (address.isIPv6 ? 0xFF51_AFD7_ED55_8CCD : 0)
+        }
+        hasher.combine(fold(lower.address))
+        hasher.combine(fold(upper.address))
+        hasher.combine(
+            UInt64(lower.port) | UInt64(upper.port) << 16 | UInt64(transportProtocol.rawValue) << 32)
+    }
+
     /// The key of a packet from `source` to `destination`; `isFromLower` tells which side sent it.
     public init(_ transportProtocol: IPProtocol, from source: Endpoint, to destination: Endpoint) {
         self.transportProtocol = transportProtocol

@@ -85,7 +85,7 @@ final class AnalysisRun {
             progress.update(analyzer.statistics, force: false, clock: clock, start: start)
             tick?()
         }) { [self] frame, bytes in
-            analyzer.process(bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength)
+            analyzer.add(bytes, linkType: frame.linkType, timestamp: frame.timestamp, wireLength: frame.originalLength)
             if let spool {
                 do { try spool.write(timestamp: frame.timestamp, originalLength: frame.originalLength, bytes: bytes) } catch {
                     spoolFailures += 1
