@@ -16,11 +16,21 @@ public final class Analyzer {
 
     public let dissector: Dissector
     public let flows: FlowTable
-    public private(set) var statistics = TrafficStatistics()
+    public var statistics: TrafficStatistics { state.statistics }
     /// The summary of the last frame processed (valid until the next `process`).
-    public private(set) var summary = PacketSummary()
+    public var summary: PacketSummary { state.summary }
     /// What the last frame revealed at the application layer, when `collectsEvents` (for `inspect`).
-    public private(set) var events: [ApplicationEvent]?
+    public var events: [ApplicationEvent]? { state.events }
+
+    /// What each frame changes, in one stored property: the frame's path takes one access to it (each access to a
+    /// class's stored property is checked for exclusivity at run time).
+    private var state = State()
+
+    private struct State {
+        var statistics = TrafficStatistics()
+        var summary = PacketSummary()
+        var events: [ApplicationEvent]?
+    }
     /// Whether `process` gathers `events` (costs allocation; off for `analyze` and `live`).
     public var collectsEvents = false
 
@@ -41,13 +51,28 @@ public final class Analyzer {
     /// Dissects one frame, counts it and accounts it to its flow (`summary` holds what it was): `process` without
     /// returning a copy of the summary, for callers that do not read it.
     public func add(_ bytes: Span<UInt8>, linkType: LinkType, timestamp: Timestamp, wireLength: Int) {
-        dissector.dissect(bytes, linkType: linkType, timestamp: timestamp, wireLength: wireLength, into: &summary)
-        statistics.add(summary)
-        if collectsEvents { events = [] } else if events != nil { events = nil }
-        if case .ok = summary.outcome {
-            dissector.withPayload(of: summary, in: bytes) { payload in
-                flows.add(summary, payload: payload, events: &events)
-            }
+        Self.add(
+            bytes, linkType: linkType, timestamp: timestamp, wireLength: wireLength, collectsEvents: collectsEvents,
+            dissector: dissector, flows: flows, state: &state)
+    }
+
+    private static func add(
+        _ bytes: Span<UInt8>, linkType: LinkType, timestamp: Timestamp, wireLength: Int, collectsEvents: Bool,
+        dissector: Dissector, flows: FlowTable, state: inout State
+    ) {
+        dissector.dissect(bytes, linkType: linkType, timestamp: timestamp, wireLength: wireLength, into: &state.summary)
+        state.statistics.add(state.summary)
+        if collectsEvents { state.events = [] } else if state.events != nil { state.events = nil }
+        guard case .ok = state.summary.outcome else { return }
+        account(bytes, state.summary, dissector: dissector, flows: flows, events: &state.events)
+    }
+
+    private static func account(
+        _ bytes: Span<UInt8>, _ summary: PacketSummary, dissector: Dissector, flows: FlowTable,
+        events: inout [ApplicationEvent]?
+    ) {
+        dissector.withPayload(of: summary, in: bytes) { payload in
+            flows.add(summary, payload: payload, events: &events)
         }
     }
 

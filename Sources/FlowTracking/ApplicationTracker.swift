@@ -400,8 +400,16 @@ struct ProbeBuffers: Sendable {
             unique = Storage(storage?.streams ?? StreamBuffers())
             storage = unique
         }
-        let result = body(&unique.streams)
-        if unique.streams.isEmpty { storage = nil }
+        let (result, isEmpty) = Self.apply(body, to: &unique.streams)
+        if isEmpty { storage = nil }
         return result
+    }
+
+    /// `body`, then whether the buffers are all gone, read in place (reading `isEmpty` off the storage copied them).
+    private static func apply<Result>(_ body: (inout StreamBuffers) -> Result, to streams: inout StreamBuffers)
+        -> (Result, isEmpty: Bool)
+    {
+        let result = body(&streams)
+        return (result, streams.isEmpty)
     }
 }

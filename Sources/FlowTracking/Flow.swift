@@ -65,9 +65,11 @@ public struct Flow: Sendable {
         Self.isClosed(rst: firstRSTFromOriginator, orig: orig.tcpFlags, resp: resp.tcpFlags)
     }
 
-    /// `isClosed` from the fields it reads (the flow table reads them in place).
+    /// `isClosed` from the fields it reads (the flow table reads them in place: calling `isClosed` on a flow in the
+    /// table made the compiler copy the flow).
+    @inline(__always)
     static func isClosed(rst firstRSTFromOriginator: Bool?, orig: TCPFlags, resp: TCPFlags) -> Bool {
-        firstRSTFromOriginator != nil || (orig.contains(.fin) && resp.contains(.fin))
+        firstRSTFromOriginator != nil || (orig.rawValue & TCPFlags.fin.rawValue != 0 && resp.rawValue & TCPFlags.fin.rawValue != 0)
     }
 
     /// The end reason a closed flow gets.

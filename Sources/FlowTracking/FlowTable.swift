@@ -35,15 +35,14 @@ public final class FlowTable {
         var closed: Bool
         var transport: IPProtocol
 
-        /// Read in place through the buffer: passing `flows[position]` to a function copied the whole flow (and
-        /// retained every reference in it) per packet.
-        init(_ flows: [Flow], _ position: Int) {
-            (lastSeen, closed, transport) = flows.withUnsafeBufferPointer { buffer in
-                (buffer[position].lastSeen,
-                 Flow.isClosed(rst: buffer[position].firstRSTFromOriginator, orig: buffer[position].orig.tcpFlags,
-                               resp: buffer[position].resp.tcpFlags),
-                 buffer[position].key.transportProtocol)
-            }
+        /// Reads only the fields it needs, in place (passing the flow itself, or calling `Flow.isClosed` on it, made
+        /// the compiler copy the whole flow, retaining every reference in it, per packet).
+        init(_ flows: UnsafeMutableBufferPointer<Flow>, _ position: Int) {
+            lastSeen = flows[position].lastSeen
+            closed = Flow.isClosed(
+                rst: flows[position].firstRSTFromOriginator, orig: flows[position].orig.tcpFlags,
+                resp: flows[position].resp.tcpFlags)
+            transport = flows[position].key.transportProtocol
         }
     }
     /// Flows that ended, in the order they ended; the caller reports them with `takeFinished()`.
@@ -87,23 +86,30 @@ public final class FlowTable {
         let key = FlowKey(network.transportProtocol, from: source, to: destination)
         let isNewSYN = summary.tcp.map { $0.flags.contains(.syn) && !$0.flags.contains(.ack) } ?? false
         if let position = index[key] {
-            // The same 5-tuple opened again after a close (port reuse): the old connection is over.
-            if isNewSYN, flows[position].isClosed {
-                finish(at: position, reason: nil)
-            } else {
-                // In place: a flow may hold buffers, and copying it out and back would touch them every packet.
+            // In place, through one access to the table: a flow may hold buffers, and copying it out and back
+            // would touch them every packet; each access to `flows[position]` would also be checked on its own.
+            let added = flows.withUnsafeMutableBufferPointer { buffer -> (fromOriginator: Bool, activity: Activity)? in
+                // The same 5-tuple opened again after a close (port reuse): the old connection is over.
+                if isNewSYN, Flow.isClosed(
+                    rst: buffer[position].firstRSTFromOriginator, orig: buffer[position].orig.tcpFlags,
+                    resp: buffer[position].resp.tcpFlags)
+                {
+                    return nil
+                }
                 // A SYN without ACK from the side we took for the responder: it is the real originator.
-                if isNewSYN, source == flows[position].responder, !flows[position].orig.tcpFlags.contains(.syn) {
-                    flows[position].swapDirections()
+                if isNewSYN, source == buffer[position].responder, !buffer[position].orig.tcpFlags.contains(.syn) {
+                    buffer[position].swapDirections()
                 }
-                let fromOriginator = source == flows[position].originator
-                flows[position].add(summary, payload: payload, fromOriginator: fromOriginator, events: &events)
-                activity[position] = Activity(flows, position)
-                if !fromOriginator, answeringHosts.count < Self.maximumAnsweringHosts || answeringHosts[source.address] != nil {
-                    answeringHosts[source.address] = summary.timestamp
-                }
+                let fromOriginator = source == buffer[position].originator
+                buffer[position].add(summary, payload: payload, fromOriginator: fromOriginator, events: &events)
+                return (fromOriginator, Activity(buffer, position))
+            }
+            if let added {
+                activity[position] = added.activity
+                if !added.fromOriginator { recordAnswer(from: source.address, at: summary.timestamp) }
                 return
             }
+            finish(at: position, reason: nil)
         }
         if flows.count >= maximumFlows { evictIdle() }
         // A SYN-ACK seen first: its receiver opened the connection.
@@ -115,8 +121,22 @@ public final class FlowTable {
         }
         index[key] = flows.count
         flows.append(Flow(key: key, originator: originator, responder: responder, at: summary.timestamp))
-        flows[flows.count - 1].add(summary, payload: payload, fromOriginator: source == originator, events: &events)
-        activity.append(Activity(flows, flows.count - 1))
+        let last = flows.count - 1
+        let added = flows.withUnsafeMutableBufferPointer { buffer in
+            buffer[last].add(summary, payload: payload, fromOriginator: source == originator, events: &events)
+            return Activity(buffer, last)
+        }
+        activity.append(added)
+    }
+
+    /// `address` answered as a flow's responder at `time` (the table of answering hosts is bounded: once full, only
+    /// the hosts already in it are updated).
+    private func recordAnswer(from address: IPAddress, at time: Timestamp) {
+        if answeringHosts.count < Self.maximumAnsweringHosts {
+            answeringHosts[address] = time
+        } else if answeringHosts[address] != nil {
+            answeringHosts[address] = time
+        }
     }
 
     /// An ICMP error (unreachable, time exceeded, ...) quotes the packet it reports on: the flow of that packet

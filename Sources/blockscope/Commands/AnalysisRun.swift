@@ -113,7 +113,7 @@ final class AnalysisRun {
         let table = analyzer.flows
         table.takeFinished { flow in
             let lastAnswer = table.lastAnswer(from: flow.responder.address)
-            hand(FinishedFlow(flow: flow, responderLastAnswered: lastAnswer))
+            hand(FinishedFlow(flow: consume flow, responderLastAnswered: lastAnswer))
         }
     }
 
