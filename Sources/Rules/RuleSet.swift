@@ -7,23 +7,38 @@ import Yams
 public struct RuleSet<Record>: Sendable {
     public private(set) var rules: [Rule<Record>]
     let registry: FieldRegistry<Record>
+    /// Per rule, only what evaluating it needs (its scope, its condition, the readers of the fields it mentions),
+    /// resolved once: walking the rules themselves copied each rule's strings and lists, and looked every fact's
+    /// field up by name, for every flow.
+    private let candidates: [Candidate]
+
+    private struct Candidate: Sendable {
+        let services: [String]?
+        let condition: @Sendable (Record) -> Value
+        let facts: [(name: String, read: (@Sendable (Record) -> Value)?)]
+    }
 
     public init(rules: [Rule<Record>] = [], registry: FieldRegistry<Record>) {
         self.rules = rules
         self.registry = registry
+        candidates = rules.map { rule in
+            Candidate(
+                services: rule.services, condition: rule.condition.body,
+                facts: rule.condition.fieldsRead.map { (name: $0, read: registry.entry($0)?.read) })
+        }
     }
 
     /// The first matching rule, with the facts it read; `nil` when none matches (the defaults end with a
     /// catch-all rule so that every flow gets a verdict).
     public func evaluate(_ record: Record, service: String?) -> Match? {
-        // Borrowed through the buffer: `for rule in rules` copied every rule (retaining its strings, lists and
-        // compiled closures) for every flow.
-        rules.withUnsafeBufferPointer { rules in
-            for index in rules.indices where rules[index].applies(to: service) && rules[index].condition.isTrue(record) {
-                let rule = rules[index]
-                let facts = rule.condition.fieldsRead.map { name in
-                    (field: name, value: registry.entry(name)?.read(record) ?? .null)
+        candidates.withUnsafeBufferPointer { candidates in
+            for index in candidates.indices {
+                if let services = candidates[index].services {
+                    guard let service, services.contains(service) else { continue }
                 }
+                guard case .boolean(true) = candidates[index].condition(record) else { continue }
+                let facts = candidates[index].facts.map { fact in (field: fact.name, value: fact.read?(record) ?? .null) }
+                let rule = rules[index]
                 return Match(
                     ruleID: rule.id, verdict: rule.verdict, title: rule.title, verdictClass: rule.verdictClass,
                     confidence: rule.confidence, facts: facts)
