@@ -39,6 +39,9 @@ final class AnalysisRun {
     private var handoff: FlowHandoff?
     /// Finished flows gathered for the next batch to the writing thread.
     private var pending: [FinishedFlow] = []
+    /// The flows still open at the end, once written: kept until the process exits (`analyze` exits without freeing
+    /// them one by one: tens of thousands of flows took a tenth of a second to free).
+    private var endedFlows: [Flow] = []
     /// Flows per batch: 1 when streaming (live: a flow is reported as it ends), else enough to make the hand-off's
     /// locking negligible.
     private let batchSize: Int
@@ -218,6 +221,7 @@ final class AnalysisRun {
             let open = analyzer.finish()
             stopWriter()
             writeJudgingOnTwoThreads(open)
+            endedFlows = open
         } else {
             let table = analyzer.flows
             for flow in analyzer.finish() {
