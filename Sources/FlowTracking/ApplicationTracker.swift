@@ -11,6 +11,8 @@ struct ApplicationTracker: Sendable {
     /// The stream probes' buffers (TLS, STUN over TCP, DTLS), on the heap while one of them is in use: they take
     /// over a kilobyte, most flows need them only for their first packets, and the flow table moves whole flows.
     private var buffers = ProbeBuffers()
+    /// Whether a probe holds stream buffers now (the heap box exists).
+    var hasStreamBuffers: Bool { buffers.isAllocated }
     private var tcpStarted = (originator: false, responder: false)
     /// Where each side's stream starts (after its SYN), kept here until its first payload needs an assembler: a flow
     /// that never carries data (a SYN flood, a blocked handshake) allocates nothing.

@@ -27,7 +27,7 @@ public final class FlowTable {
     private var index: [FlowKey: Int] = [:]
     private var flows: [Flow] = []
     /// What the once-a-second sweep reads of each flow, at the same position as in `flows`: a dense array of a few
-    /// bytes per flow instead of fields scattered over 3 KB flows (the sweep visits every flow every second).
+    /// bytes per flow instead of fields scattered over 2 KB flows (the sweep visits every flow every second).
     private var activity: [Activity] = []
 
     private struct Activity {
@@ -189,7 +189,7 @@ public final class FlowTable {
         // Moved, not copied: the last flow swaps into the hole and the finished one leaves the array.
         let last = flows.count - 1
         if position != last {
-            // Through the buffer: its swapAt moves the two flows' bytes; Array's copies each (~3 KB, retaining
+            // Through the buffer: its swapAt moves the two flows' bytes; Array's copies each (~2 KB, retaining
             // every reference inside) and destroys the copies.
             flows.withUnsafeMutableBufferPointer { $0.swapAt(position, last) }
             activity.swapAt(position, last)

@@ -7,25 +7,20 @@ import Yams
 public struct RuleSet<Record>: Sendable {
     public private(set) var rules: [Rule<Record>]
     let registry: FieldRegistry<Record>
-    /// Per rule, only what evaluating it needs (its scope, its condition, the readers of the fields it mentions),
-    /// resolved once: walking the rules themselves copied each rule's strings and lists, and looked every fact's
-    /// field up by name, for every flow.
+    /// Per rule, what deciding whether it matches needs (its scope and its condition), taken out once: walking the
+    /// rules themselves copied each rule's strings and lists for every flow. (The facts of the rule that matched are
+    /// read by name, once per flow; a reader closure kept in an array here was re-wrapped, an allocation, per call.)
     private let candidates: [Candidate]
 
     private struct Candidate: Sendable {
         let services: [String]?
         let condition: @Sendable (Record) -> Value
-        let facts: [(name: String, read: (@Sendable (Record) -> Value)?)]
     }
 
     public init(rules: [Rule<Record>] = [], registry: FieldRegistry<Record>) {
         self.rules = rules
         self.registry = registry
-        candidates = rules.map { rule in
-            Candidate(
-                services: rule.services, condition: rule.condition.body,
-                facts: rule.condition.fieldsRead.map { (name: $0, read: registry.entry($0)?.read) })
-        }
+        candidates = rules.map { Candidate(services: $0.services, condition: $0.condition.body) }
     }
 
     /// The first matching rule, with the facts it read; `nil` when none matches (the defaults end with a
@@ -37,7 +32,9 @@ public struct RuleSet<Record>: Sendable {
                     guard let service, services.contains(service) else { continue }
                 }
                 guard case .boolean(true) = candidates[index].condition(record) else { continue }
-                let facts = candidates[index].facts.map { fact in (field: fact.name, value: fact.read?(record) ?? .null) }
+                let facts = rules[index].condition.fieldsRead.map { name in
+                    (field: name, value: registry.entry(name)?.read(record) ?? .null)
+                }
                 let rule = rules[index]
                 return Match(
                     ruleID: rule.id, verdict: rule.verdict, title: rule.title, verdictClass: rule.verdictClass,

@@ -182,9 +182,11 @@ struct FlowTableTests {
 @Suite("Flow memory")
 struct FlowMemoryTests {
     /// The fixed part of a flow (docs/FLOW-RECORD.md quotes it); buffers the probes allocate come on top, bounded.
+    /// The probes' stream buffers live in a heap box, not in the flow: a flow that held them inline again (3 KB)
+    /// would fail here.
     @Test func aFlowsFixedRecordStaysSmall() {
         let stride = MemoryLayout<Flow>.stride
         print("MemoryLayout<Flow>.stride = \(stride) bytes")
-        #expect(stride <= 4096)
+        #expect(stride <= 2560)
     }
 }
