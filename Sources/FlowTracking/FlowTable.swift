@@ -66,6 +66,10 @@ public final class FlowTable {
         self.maximumFlows = max(1, maximumFlows)
         self.timeouts = timeouts
         index.reserveCapacity(min(self.maximumFlows, 65536))
+        // Room for the first 64k flows at once (address space only: pages are touched as flows arrive): growing the
+        // array by doubling copied every flow into fresh, zeroed pages at each step.
+        flows.reserveCapacity(min(self.maximumFlows, 65536))
+        activity.reserveCapacity(min(self.maximumFlows, 65536))
     }
 
     public var count: Int { flows.count }
