@@ -3,6 +3,7 @@ import Foundation
 import FlowTracking
 import PacketCapture
 import Rules
+import Synchronization
 import WireFormat
 
 #if canImport(Glibc)
@@ -145,52 +146,77 @@ final class AnalysisRun {
         }
     }
 
-    /// Judges `flows` (rules, service) on two threads, each taking one half of a chunk, and in JSON renders their
-    /// records there too; then this thread writes them in order and takes note of them.
+    /// Judges `flows` (rules, service) on two threads and, in JSON, renders their records there too; this thread
+    /// writes them in order and takes note of them. Pipelined by chunks: while one thread writes chunk k (the serial
+    /// part: output, assessment, counters), both take blocks of chunk k + 1 to judge as they come free.
     private func writeJudgingOnTwoThreads(_ flows: [Flow]) {
         let table = analyzer.flows
         let classifier = report.classifier
         let json = report.json
+        let chunkSize = 4096
+        let blockSize = 128
+        var previous: JudgedChunk?
         var start = 0
-        while start < flows.count {
-            let chunk = start..<min(start + 4096, flows.count)
-            let middle = chunk.lowerBound + (chunk.count + 1) / 2
-            let halves = [chunk.lowerBound..<middle, middle..<chunk.upperBound]
+        while start < flows.count || previous != nil {
+            let chunk = start..<min(start + chunkSize, flows.count)
+            let blocks = stride(from: chunk.lowerBound, to: chunk.upperBound, by: blockSize).map {
+                $0..<min($0 + blockSize, chunk.upperBound)
+            }
             let lastAnswers = chunk.map { table.lastAnswer(from: flows[$0].responder.address) }
-            var results = [HalfChunk](repeating: HalfChunk(), count: 2)
+            var results = [JudgedBlock](repeating: JudgedBlock(), count: blocks.count)
+            let next = Atomic<Int>(0)
+            let writing = previous
+            let run = UncheckedSendable(self)
             results.withUnsafeMutableBufferPointer { results in
                 let results = UncheckedSendable(results)
-                DispatchQueue.concurrentPerform(iterations: 2) { half in
-                    // Each thread fills its own element: no two threads write the same one.
-                    var done = HalfChunk()
-                    done.judged.reserveCapacity(halves[half].count)
-                    for position in halves[half] {
-                        done.judged.append(
-                            Report.judge(
-                                flows[position], responderLastAnswered: lastAnswers[position - chunk.lowerBound],
-                                by: classifier))
+                DispatchQueue.concurrentPerform(iterations: 2) { worker in
+                    // One thread writes the previous chunk first (nothing else touches the report, the assessment
+                    // or the output meanwhile); then both judge blocks, each block taken by one thread only.
+                    if worker == 0, let writing { run.value.write(writing, of: flows) }
+                    while true {
+                        let block = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard block < blocks.count else { break }
+                        var done = JudgedBlock()
+                        done.judged.reserveCapacity(blocks[block].count)
+                        for position in blocks[block] {
+                            done.judged.append(
+                                Report.judge(
+                                    flows[position], responderLastAnswered: lastAnswers[position - chunk.lowerBound],
+                                    by: classifier))
+                        }
+                        if json { Report.appendRecords(flows[blocks[block]], done.judged, to: &done.records) }
+                        results.value[block] = done
                     }
-                    if json { Report.appendRecords(flows[halves[half]], done.judged, to: &done.records) }
-                    results.value[half] = done
                 }
             }
-            for half in 0..<2 {
-                if json { output.write(bytes: results[half].records) }
-                for (offset, position) in halves[half].enumerated() {
-                    let result = results[half].judged[offset]
-                    if !json { report.write(flows[position], result.verdict, service: result.service) }
-                    record(flows[position], result)
-                }
-            }
-            if json, report.streaming { output.flush() }
+            previous = chunk.isEmpty ? nil : JudgedChunk(blocks: blocks, results: results)
             start = chunk.upperBound
         }
     }
 
-    /// What one thread made of its half of a chunk: verdicts and services, and (JSON) the records.
-    private struct HalfChunk {
+    /// What the threads made of a chunk of the flows open at the end: per block, verdicts and services, and (JSON)
+    /// the records.
+    private struct JudgedChunk {
+        var blocks: [Range<Int>]
+        var results: [JudgedBlock]
+    }
+
+    private struct JudgedBlock {
         var judged: [(verdict: Verdict, service: ServiceMatch?)] = []
         var records: [UInt8] = []
+    }
+
+    /// Writes a judged chunk in order, and takes note of its flows.
+    private func write(_ chunk: JudgedChunk, of flows: [Flow]) {
+        for (block, range) in chunk.blocks.enumerated() {
+            if report.json { output.write(bytes: chunk.results[block].records) }
+            for (offset, position) in range.enumerated() {
+                let result = chunk.results[block].judged[offset]
+                if !report.json { report.write(flows[position], result.verdict, service: result.service) }
+                record(flows[position], result)
+            }
+        }
+        if report.json, report.streaming { output.flush() }
     }
 
     private func write(_ finished: FinishedFlow) {
