@@ -243,7 +243,7 @@ final class AnalysisRun {
         }
         if handoff != nil {
             // The flows still open at the end (UDP flows outlive a short capture: often most of them) are judged on
-            // both threads, then written in order on this one.
+            // both threads and written in order, one chunk at a time, while the next chunk is judged.
             let open = analyzer.finish()
             stopWriter()
             writeJudgingOnTwoThreads(open)
